@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import Invitation
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("The email or password is not correct for this firm."),
+        "inactive": _("This account is disabled. Ask your firm's owner."),
+    }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["username"].label = _("Email")
+        self.fields["username"].widget = forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Invitation.Role.choices, initial=Invitation.Role.MEMBER)
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    password = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "minlength": 10}),
+        help_text=_("At least 10 characters; not only digits, not a common password."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class FirmProfileForm(forms.Form):
+    name = forms.CharField(label=_("Firm name"), max_length=200)

@@ -1,0 +1,22 @@
+"""Reads for users and invitations, in the current schema."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import Invitation, User
+
+
+def user_list(*, search: str = "") -> QuerySet[User]:
+    users = User.objects.order_by("full_name", "email")
+    search = search.strip()
+    if search:
+        users = users.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
+    return users
+
+
+def invitation_list(*, include_closed: bool = False) -> QuerySet[Invitation]:
+    invitations = Invitation.objects.select_related("invited_by").order_by("-created_at")
+    if not include_closed:
+        invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return invitations

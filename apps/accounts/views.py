@@ -1,0 +1,158 @@
+"""Firm pages: sign-in, the dashboard, settings for the firm, its users and invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError, ValidationFailed
+from tenants.services import firm_profile_update
+
+from . import selectors, services
+from .forms import FirmProfileForm, InvitationAcceptForm, InvitationForm, LoginForm
+
+MODULES = {
+    "crm": "CRM",
+    "hr": "HR and payroll",
+    "finance": "Finance",
+    "supply_chain": "Supply chain",
+}
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def _firm_base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = {
+        "user_count": selectors.user_list().filter(is_active=True).count(),
+        "open_invitations": selectors.invitation_list().count(),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+def module_home(request: HttpRequest, module: str) -> HttpResponse:
+    return render(request, "accounts/module_home.html", {"module": module})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_settings(request: HttpRequest) -> HttpResponse:
+    firm = request.tenant  # type: ignore[attr-defined]
+    can_edit = request.user.can_manage_users  # type: ignore[union-attr]
+    form = FirmProfileForm(request.POST or None, initial={"name": firm.name})
+    if request.method == "POST":
+        if not can_edit:
+            return HttpResponseForbidden(_("Only owners and administrators can change the firm's profile."))
+        if form.is_valid():
+            try:
+                firm_profile_update(firm=firm, name=form.cleaned_data["name"])
+            except ValidationFailed as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("The firm's profile is saved."))
+                return redirect("settings")
+    return render(request, "accounts/settings_firm.html", {"form": form, "can_edit": can_edit, "firm": firm})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def users_settings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    search = request.GET.get("q", "")[:100]
+    invite_form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not user.can_manage_users:  # type: ignore[union-attr]
+            return HttpResponseForbidden(_("Only owners and administrators can invite people."))
+        if invite_form.is_valid():
+            try:
+                invitation, _token = services.invitation_create(
+                    actor=user,  # type: ignore[arg-type]
+                    email=invite_form.cleaned_data["email"],
+                    role=invite_form.cleaned_data["role"],
+                    accept_url_base=_firm_base_url(request),
+                )
+            except ValidationFailed as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        invite_form.add_error(field if field in invite_form.fields else None, error)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+                return redirect("users")
+    page = Paginator(selectors.user_list(search=search), 25).get_page(request.GET.get("page"))
+    context: dict[str, Any] = {
+        "page": page,
+        "search": search,
+        "invitations": selectors.invitation_list(),
+        "invite_form": invite_form,
+    }
+    template = "accounts/_user_table.html" if request.headers.get("HX-Request") and request.method == "GET" else "accounts/settings_users.html"
+    return render(request, template, context, status=400 if invite_form.errors else 200)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = services.invitation_revoke(actor=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email})
+    return redirect("users")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_for_token(token=token)
+    except ApplicationError as exc:
+        return render(request, "accounts/invitation_invalid.html", {"message": exc.detail}, status=exc.status if exc.status == 404 else 410)
+    language = get_language() or "zh-hans"
+    form = InvitationAcceptForm(
+        request.POST or None, initial={"language": "en" if language.startswith("en") else "zh-hans"}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password"],
+                language=form.cleaned_data["language"],
+            )
+        except ValidationFailed as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except ApplicationError as exc:
+            return render(request, "accounts/invitation_invalid.html", {"message": exc.detail}, status=410)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(firm)s!") % {"firm": request.tenant.name})  # type: ignore[attr-defined]
+            return redirect("dashboard")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,31 @@
+"""The public host: landing page, sign-up, operators' admin, public API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from tenants import views as tenant_views
+from tenants.api import views as tenant_api
+
+from .urls_common import common_urls
+
+api_patterns = (
+    [
+        path("signup/", tenant_api.SignupCreateApi.as_view(), name="signup"),
+        path("signup/<uuid:signup_id>/", tenant_api.SignupStatusApi.as_view(), name="signup-status"),
+    ],
+    "api",
+)
+
+urlpatterns = [
+    path("", tenant_views.landing, name="landing"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("signup/<uuid:signup_id>/", tenant_views.signup_progress, name="signup_progress"),
+    path("signup/<uuid:signup_id>/status/", tenant_views.signup_progress_partial, name="signup_progress_partial"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_patterns)),
+    *common_urls("config.urls_public"),
+]
+
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -1,0 +1,35 @@
+"""A firm's host: its app shell, modules, settings and API."""
+
+from django.urls import include, path
+
+from apps.accounts import views as account_views
+from apps.accounts.api import views as account_api
+
+from .urls_common import common_urls
+
+api_patterns = (
+    [
+        path("me/", account_api.MeApi.as_view(), name="me"),
+        path("users/", account_api.UserListApi.as_view(), name="users"),
+        path("invitations/", account_api.InvitationListCreateApi.as_view(), name="invitations"),
+    ],
+    "api",
+)
+
+urlpatterns = [
+    path("", account_views.dashboard, name="dashboard"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("invitations/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
+    path("settings/", account_views.firm_settings, name="settings"),
+    path("settings/users/", account_views.users_settings, name="users"),
+    path("settings/invitations/<int:invitation_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),
+    path("crm/", account_views.module_home, {"module": "crm"}, name="crm"),
+    path("hr/", account_views.module_home, {"module": "hr"}, name="hr"),
+    path("finance/", account_views.module_home, {"module": "finance"}, name="finance"),
+    path("supply-chain/", account_views.module_home, {"module": "supply_chain"}, name="supply_chain"),
+    path("api/v1/", include(api_patterns)),
+    *common_urls("config.urls_tenant"),
+]
+
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

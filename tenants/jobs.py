@@ -1,0 +1,37 @@
+"""Provisioning jobs. Each takes the firm id and schema name, and calls one service."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+from procrastinate.contrib.django import app
+
+logger = logging.getLogger(__name__)
+
+
+@app.task(queue="provisioning", name="tenants.provision_firm")
+def provision_firm(*, firm_id: int, schema_name: str) -> None:
+    from .services import firm_provision
+
+    logger.info("provisioning %s", schema_name, extra={"schema": schema_name})
+    firm_provision(firm_id=firm_id)
+
+
+@app.periodic(cron="* * * * *")
+@app.task(queue="provisioning", name="tenants.provisioning_sweep", queueing_lock="provisioning_sweep")
+def provisioning_sweep(timestamp: int) -> None:
+    """Firms left in provisioning (a worker died mid-job) get a fresh job."""
+    from datetime import timedelta
+
+    from .models import Firm
+    from .services import firm_provisioning_enqueue
+
+    stale = Firm.objects.filter(
+        status=Firm.Status.PROVISIONING, updated_at__lt=timezone.now() - timedelta(minutes=2)
+    )
+    for firm in stale:
+        try:
+            firm_provisioning_enqueue(firm=firm)
+        except Exception:  # the queueing lock says a job already waits
+            logger.debug("provisioning already queued for %s", firm.schema_name)

@@ -1,0 +1,59 @@
+"""Demo data: the Tianfu Software Park, its administrator and three firms. Idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.parks.models import Park
+from tenants.models import Firm
+from tenants.services import SignupInput, firm_provision, signup_create
+
+DEMO_PASSWORD = "Tianfu-Demo-2026"
+PARK_ADMIN_EMAIL = "admin@tianfu-park.example"
+DEMO_FIRMS = [
+    ("成都蓉芯电子有限公司", "rongxin", "王丽", "wang.li@rongxin.example", "zh-hans"),
+    ("天府绿能科技有限公司", "lvneng", "陈杰", "chen.jie@lvneng.example", "zh-hans"),
+    ("Jincheng Logistics Ltd.", "jincheng", "Anna Liu", "anna.liu@jincheng.example", "en"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo park, its administrator and three firms with owners (safe to re-run)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            park, _created = Park.objects.get_or_create(
+                name="天府软件园", defaults={"name_en": "Tianfu Software Park", "city": "成都 Chengdu"}
+            )
+            admin = User.objects.filter(email__iexact=PARK_ADMIN_EMAIL).first()
+            if admin is None:
+                admin = User.objects.create_user(
+                    PARK_ADMIN_EMAIL, DEMO_PASSWORD, full_name="园区管理员 Park Admin", role=User.Role.PARK_ADMIN
+                )
+            park.admins.add(admin)
+
+        lines = [f"Park: {park.name} / {park.name_en}", f"  park admin  {PARK_ADMIN_EMAIL} / {DEMO_PASSWORD}"]
+        for name, slug, owner, email, language in DEMO_FIRMS:
+            firm = Firm.objects.filter(slug=slug).first()
+            if firm is None:
+                signup = signup_create(
+                    SignupInput(
+                        firm_name=name,
+                        slug=slug,
+                        owner_name=owner,
+                        email=email,
+                        password=DEMO_PASSWORD,
+                        language=language,
+                        park_id=park.pk,
+                    )
+                )
+                firm = signup.firm
+            if firm.status == Firm.Status.PROVISIONING:
+                firm = firm_provision(firm_id=firm.pk)
+            lines.append(f"Firm: {firm.name}  [{firm.status}]  {firm.url}")
+            lines.append(f"  owner       {email} / {DEMO_PASSWORD}")
+        self.stdout.write("\n".join(lines))

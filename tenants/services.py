@@ -1,0 +1,238 @@
+"""Sign-up and provisioning: a firm goes from a form to its own ready schema."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context, schema_exists
+
+from apps.parks.models import Park
+from core.errors import ApplicationError, NotFound, ValidationFailed
+
+from .models import Domain, Firm, Signup, new_schema_name
+from .validators import validate_firm_slug
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignupInput:
+    firm_name: str
+    slug: str
+    owner_name: str
+    email: str
+    password: str
+    language: str
+    park_id: int | None = None
+
+
+def signup_validate(data: SignupInput) -> dict[str, list[str]]:
+    """Every field's problems, all at once, so the form can show them together."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(str(message))
+
+    firm_name = data.firm_name.strip()
+    if not firm_name:
+        add("firm_name", _("Enter your firm's name."))
+    elif len(firm_name) > 200:
+        add("firm_name", _("Use at most 200 characters."))
+
+    slug = data.slug.strip()
+    try:
+        validate_firm_slug(slug)
+    except ValidationError as exc:
+        for message in exc.messages:
+            add("slug", message)
+    else:
+        if Firm.objects.filter(slug=slug).exists():
+            add("slug", _("This address is already taken."))
+
+    owner_name = data.owner_name.strip()
+    if not owner_name:
+        add("owner_name", _("Enter your name."))
+    elif len(owner_name) > 150:
+        add("owner_name", _("Use at most 150 characters."))
+
+    email = data.email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        add("email", _("Enter a valid email address."))
+    else:
+        if len(email) > 254:
+            add("email", _("Use at most 254 characters."))
+        elif Signup.objects.filter(owner_email__iexact=email).exists():
+            add("email", _("This email has already been used to sign up a firm. Sign in instead."))
+
+    if data.language not in dict(settings.LANGUAGES):
+        add("language", _("Choose a language."))
+
+    if data.park_id is not None and not Park.objects.filter(pk=data.park_id).exists():
+        add("park", _("Choose a park from the list."))
+
+    if not data.password:
+        add("password", _("Choose a password."))
+    else:
+        from apps.accounts.models import User
+
+        try:
+            validate_password(data.password, user=User(email=email, full_name=owner_name))
+        except ValidationError as exc:
+            for message in exc.messages:
+                add("password", message)
+    return errors
+
+
+@transaction.atomic
+def signup_create(data: SignupInput) -> Signup:
+    """Create the firm as provisioning and enqueue its provisioning, in one transaction."""
+    errors = signup_validate(data)
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    firm = Firm(
+        schema_name=new_schema_name(),
+        name=data.firm_name.strip(),
+        slug=data.slug.strip(),
+        park_id=data.park_id,
+        language=data.language,
+        status=Firm.Status.PROVISIONING,
+    )
+    firm.save()
+    Domain.objects.create(domain=firm.host, tenant=firm, is_primary=True, is_active=False)
+    signup = Signup.objects.create(
+        firm=firm,
+        owner_name=data.owner_name.strip(),
+        owner_email=data.email.strip().lower(),
+        password_hash=make_password(data.password),
+        language=data.language,
+    )
+    firm_provisioning_enqueue(firm=firm)
+    logger.info("firm %s (%s) signed up; provisioning queued", firm.slug, firm.schema_name)
+    return signup
+
+
+def firm_provisioning_enqueue(*, firm: Firm) -> None:
+    from .jobs import provision_firm
+
+    # The queueing lock keeps one waiting job per firm however often this is called.
+    provision_firm.configure(queueing_lock=f"provision:{firm.schema_name}").defer(
+        firm_id=firm.pk, schema_name=firm.schema_name
+    )
+
+
+def _advisory_key(schema_name: str) -> int:
+    return zlib.crc32(f"provision:{schema_name}".encode())
+
+
+def firm_provision(*, firm_id: int) -> Firm:
+    """Bring a firm to active: schema, migrations, owner, domain. Safe to run again."""
+    firm = Firm.objects.filter(pk=firm_id).first()
+    if firm is None:
+        raise NotFound(_("No such firm."))
+    if firm.status == Firm.Status.ACTIVE:
+        return firm
+    if firm.status != Firm.Status.PROVISIONING:
+        raise ApplicationError(
+            _("Firm %(slug)s is %(status)s, not provisioning.") % {"slug": firm.slug, "status": firm.status},
+            code="not_provisioning",
+        )
+    with connection.cursor() as cursor:
+        # One provisioner per firm at a time, across all workers.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_advisory_key(firm.schema_name)])
+    try:
+        return _firm_provision_locked(firm_id=firm_id)
+    except Exception as exc:
+        connection.set_schema_to_public()
+        reason = f"{type(exc).__name__}: {exc}"[:2000]
+        logger.exception("provisioning firm %s (%s) failed", firm.slug, firm.schema_name)
+        Firm.objects.filter(pk=firm_id, status=Firm.Status.PROVISIONING).update(
+            status=Firm.Status.FAILED, status_reason=reason, updated_at=timezone.now()
+        )
+        raise
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_advisory_key(firm.schema_name)])
+
+
+def _firm_provision_locked(*, firm_id: int) -> Firm:
+    firm = Firm.objects.get(pk=firm_id)
+    if firm.status == Firm.Status.ACTIVE:
+        return firm
+    if not schema_exists(firm.schema_name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{firm.schema_name}"')
+    # Migrations are recorded one by one: a run killed halfway resumes where it stopped.
+    call_command(
+        "migrate_schemas", tenant=True, schema_name=firm.schema_name, interactive=False, verbosity=0
+    )
+    connection.set_schema_to_public()
+    signup = Signup.objects.get(firm_id=firm.pk)
+    with schema_context(firm.schema_name):
+        from apps.accounts.services import user_create_owner
+
+        if signup.password_hash:
+            user_create_owner(
+                email=signup.owner_email,
+                full_name=signup.owner_name,
+                password_hash=signup.password_hash,
+                language=signup.language,
+            )
+    with transaction.atomic():
+        firm = Firm.objects.select_for_update().get(pk=firm_id)
+        now = timezone.now()
+        Domain.objects.filter(tenant=firm).update(is_active=True)
+        firm.status = Firm.Status.ACTIVE
+        firm.status_reason = ""
+        firm.activated_at = now
+        firm.save(update_fields=["status", "status_reason", "activated_at", "updated_at"])
+        Signup.objects.filter(pk=signup.pk).update(password_hash="", completed_at=now)
+    logger.info("firm %s (%s) is active", firm.slug, firm.schema_name)
+    return firm
+
+
+@transaction.atomic
+def firm_provisioning_retry(*, firm_id: int) -> Firm:
+    """An operator sends a failed firm back to provisioning after fixing the cause."""
+    firm = Firm.objects.select_for_update().filter(pk=firm_id).first()
+    if firm is None:
+        raise NotFound(_("No such firm."))
+    if firm.status not in (Firm.Status.FAILED, Firm.Status.PROVISIONING):
+        raise ApplicationError(
+            _("Only failed or provisioning firms can be retried; %(slug)s is %(status)s.")
+            % {"slug": firm.slug, "status": firm.status},
+            code="not_retryable",
+        )
+    firm.status = Firm.Status.PROVISIONING
+    firm.save(update_fields=["status", "updated_at"])
+    firm_provisioning_enqueue(firm=firm)
+    return firm
+
+
+@transaction.atomic
+def firm_profile_update(*, firm: Firm, name: str) -> Firm:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Enter your firm's name."), fields={"name": [_("Enter your firm's name.")]})
+    if len(name) > 200:
+        raise ValidationFailed(_("Use at most 200 characters."), fields={"name": [_("Use at most 200 characters.")]})
+    with schema_context("public"):
+        Firm.objects.filter(pk=firm.pk).update(name=name, updated_at=timezone.now())
+        firm.refresh_from_db()
+        from core.tenancy import forget_hosts
+
+        forget_hosts(Domain.objects.filter(tenant=firm).values_list("domain", flat=True))
+    return firm
