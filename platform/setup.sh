@@ -24,3 +24,4 @@ if [ -z "${DATABASE_URL:-}" ]; then
   echo "==> DATABASE_URL is unset: using the embedded PostgreSQL under .data/pg"
 fi
 python manage.py compile_translations
+python manage.py collectstatic --noinput --verbosity 0

@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.parks.selectors import park_list
 
+from .validators import validate_firm_slug
+
 
 class SignupForm(forms.Form):
     firm_name = forms.CharField(label=_("Firm name"), max_length=200)
     slug = forms.CharField(
         label=_("Web address"),
         max_length=31,
+        validators=[validate_firm_slug],
         help_text=_("Lowercase letters, digits and hyphens; it becomes your firm's address."),
     )
     park = forms.ModelChoiceField(

@@ -31,7 +31,5 @@ def provisioning_sweep(timestamp: int) -> None:
         status=Firm.Status.PROVISIONING, updated_at__lt=timezone.now() - timedelta(minutes=2)
     )
     for firm in stale:
-        try:
-            firm_provisioning_enqueue(firm=firm)
-        except Exception:  # the queueing lock says a job already waits
-            logger.debug("provisioning already queued for %s", firm.schema_name)
+        if firm_provisioning_enqueue(firm=firm):
+            logger.info("re-queued provisioning of %s", firm.schema_name, extra={"schema": firm.schema_name})

@@ -124,13 +124,22 @@ def signup_create(data: SignupInput) -> Signup:
     return signup
 
 
-def firm_provisioning_enqueue(*, firm: Firm) -> None:
+def firm_provisioning_enqueue(*, firm: Firm) -> bool:
+    """Queue the firm's provisioning; False when a job for it is already waiting."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
     from .jobs import provision_firm
 
-    # The queueing lock keeps one waiting job per firm however often this is called.
-    provision_firm.configure(queueing_lock=f"provision:{firm.schema_name}").defer(
-        firm_id=firm.pk, schema_name=firm.schema_name
-    )
+    # The queueing lock keeps one waiting job per firm however often this is called; the
+    # savepoint keeps a refused insert from spoiling the caller's transaction.
+    try:
+        with transaction.atomic():
+            provision_firm.configure(queueing_lock=f"provision:{firm.schema_name}").defer(
+                firm_id=firm.pk, schema_name=firm.schema_name
+            )
+    except AlreadyEnqueued:
+        return False
+    return True
 
 
 def _advisory_key(schema_name: str) -> int:

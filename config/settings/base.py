@@ -47,6 +47,9 @@ DATABASES = {
         "ENGINE": "django_tenants.postgresql_backend",
     }
 }
+# A socket directory given as ?host=/path belongs in HOST, where every tool looks for it.
+if DATABASES["default"].get("OPTIONS", {}).get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 SHARED_APPS = [
