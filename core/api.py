@@ -10,10 +10,19 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+
+
+def acting_user(request: Request) -> Any:
+    """The signed-in user of an authenticated API request (the permission layer guarantees one)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 class Pagination(PageNumberPagination):
@@ -33,9 +42,7 @@ def _flatten(detail: Any) -> list[str]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn every error into ``{"code", "detail", "fields"}``."""
     if isinstance(exc, ApplicationError):
-        return Response(
-            {"code": exc.code, "detail": exc.detail, "fields": exc.fields}, status=exc.status
-        )
+        return Response({"code": exc.code, "detail": exc.detail, "fields": exc.fields}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

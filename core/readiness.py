@@ -57,7 +57,7 @@ def lagging_schemas() -> list[str]:
         present = sorted(with_table)
         if present:
             union = " UNION ALL ".join(
-                f"SELECT %s AS schema_name, app, name FROM \"{schema}\".django_migrations" for schema in present
+                f'SELECT %s AS schema_name, app, name FROM "{schema}".django_migrations' for schema in present
             )
             cursor.execute(
                 f"SELECT s.schema_name, count(m.app) FROM unnest(%s::text[]) AS s(schema_name) "

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import schema_context
 
@@ -40,6 +41,15 @@ class PublicSite:
 
 
 PUBLIC_SITE = PublicSite()
+
+
+def use_public_schema() -> None:
+    """Point this thread's connection back at the public schema."""
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
+def current_schema() -> str:
+    return str(getattr(connection, "schema_name", "public"))
 
 
 def host_cache_key(hostname: str) -> str:
@@ -80,14 +90,12 @@ class FirmMiddleware(TenantMainMiddleware):
     """Public host → public URLconf; an active firm's host → its schema; else a 404 page."""
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        connection.set_schema_to_public()
+        use_public_schema()
         hostname = request.get_host().split(":")[0].lower()
         if hostname in settings.PARKSUITE_PUBLIC_HOSTS:
             request.tenant = PUBLIC_SITE  # type: ignore[attr-defined]
-            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-            from django.urls import set_urlconf
-
-            set_urlconf(request.urlconf)
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF  # type: ignore[attr-defined]
+            set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)
             return None
 
         firm = firm_for_host(hostname)
@@ -97,7 +105,7 @@ class FirmMiddleware(TenantMainMiddleware):
             return render(request, "core/firm_suspended.html", {"firm": firm}, status=403)
         firm.domain_url = hostname  # type: ignore[attr-defined]
         request.tenant = firm  # type: ignore[attr-defined]
-        connection.set_tenant(firm)
+        connection.set_tenant(firm)  # type: ignore[attr-defined]
         self.setup_url_routing(request)
         return None
 

@@ -27,9 +27,7 @@ def provisioning_sweep(timestamp: int) -> None:
     from .models import Firm
     from .services import firm_provisioning_enqueue
 
-    stale = Firm.objects.filter(
-        status=Firm.Status.PROVISIONING, updated_at__lt=timezone.now() - timedelta(minutes=2)
-    )
+    stale = Firm.objects.filter(status=Firm.Status.PROVISIONING, updated_at__lt=timezone.now() - timedelta(minutes=2))
     for firm in stale:
         if firm_provisioning_enqueue(firm=firm):
             logger.info("re-queued provisioning of %s", firm.schema_name, extra={"schema": firm.schema_name})

@@ -37,9 +37,7 @@ class Firm(TenantMixin):
         on_delete=models.PROTECT,
         related_name="firms",
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.PROVISIONING
-    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROVISIONING)
     status_reason = models.TextField(_("status reason"), blank=True)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -62,9 +60,7 @@ class Firm(TenantMixin):
                 condition=models.Q(status__in=["provisioning", "active", "suspended", "closed", "failed"]),
                 name="firm_status_valid",
             ),
-            models.CheckConstraint(
-                condition=models.Q(slug__regex=r"^[a-z][a-z0-9-]{2,30}$"), name="firm_slug_format"
-            ),
+            models.CheckConstraint(condition=models.Q(slug__regex=r"^[a-z][a-z0-9-]{2,30}$"), name="firm_slug_format"),
         ]
 
     def __str__(self) -> str:

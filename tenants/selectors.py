@@ -43,6 +43,4 @@ def signup_status(*, signup: Signup, request: HttpRequest | None = None) -> Sign
         from django_tenants.utils import schema_exists
 
         step = 2 if schema_exists(firm.schema_name) else 1
-    return SignupStatus(
-        status=firm.status, firm_url=url, login_url=f"{url}accounts/login/", step=step, steps=3
-    )
+    return SignupStatus(status=firm.status, firm_url=url, login_url=f"{url}accounts/login/", step=step, steps=3)

@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from apps.parks.models import Park
 from core.errors import ApplicationError, NotFound, ValidationFailed
+from core.tenancy import forget_hosts, use_public_schema
 
 from .models import Domain, Firm, Signup, new_schema_name
 from .validators import validate_firm_slug
@@ -164,7 +165,7 @@ def firm_provision(*, firm_id: int) -> Firm:
     try:
         return _firm_provision_locked(firm_id=firm_id)
     except Exception as exc:
-        connection.set_schema_to_public()
+        use_public_schema()
         reason = f"{type(exc).__name__}: {exc}"[:2000]
         logger.exception("provisioning firm %s (%s) failed", firm.slug, firm.schema_name)
         Firm.objects.filter(pk=firm_id, status=Firm.Status.PROVISIONING).update(
@@ -172,7 +173,7 @@ def firm_provision(*, firm_id: int) -> Firm:
         )
         raise
     finally:
-        connection.set_schema_to_public()
+        use_public_schema()
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_advisory_key(firm.schema_name)])
 
@@ -185,10 +186,8 @@ def _firm_provision_locked(*, firm_id: int) -> Firm:
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{firm.schema_name}"')
     # Migrations are recorded one by one: a run killed halfway resumes where it stopped.
-    call_command(
-        "migrate_schemas", tenant=True, schema_name=firm.schema_name, interactive=False, verbosity=0
-    )
-    connection.set_schema_to_public()
+    call_command("migrate_schemas", tenant=True, schema_name=firm.schema_name, interactive=False, verbosity=0)
+    use_public_schema()
     signup = Signup.objects.get(firm_id=firm.pk)
     with schema_context(firm.schema_name):
         from apps.accounts.services import user_create_owner
@@ -241,7 +240,5 @@ def firm_profile_update(*, firm: Firm, name: str) -> Firm:
     with schema_context("public"):
         Firm.objects.filter(pk=firm.pk).update(name=name, updated_at=timezone.now())
         firm.refresh_from_db()
-        from core.tenancy import forget_hosts
-
         forget_hosts(Domain.objects.filter(tenant=firm).values_list("domain", flat=True))
     return firm

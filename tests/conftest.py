@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from core.tenancy import use_public_schema
 from tenants.models import Domain, Firm
 from tenants.services import SignupInput, firm_provision, signup_create
 
@@ -114,7 +114,7 @@ def _clean_state() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 @pytest.fixture

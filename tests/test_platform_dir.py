@@ -9,9 +9,13 @@ from tests.helpers import ROOT
 
 
 def test_import_uuid_and_platform_system_work_from_the_repository_root() -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", "import uuid, platform; print(platform.system()); print(uuid.uuid4())"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     assert result.returncode == 0, result.stderr

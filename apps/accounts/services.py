@@ -70,9 +70,7 @@ def invitation_create(*, actor: User, email: str, role: str, accept_url_base: st
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now
     ).update(revoked_at=now)
     if Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True).exists():
-        message = _("%(email)s has already been invited. Revoke that invitation to send a new one.") % {
-            "email": email
-        }
+        message = _("%(email)s has already been invited. Revoke that invitation to send a new one.") % {"email": email}
         raise ValidationFailed(message, fields={"email": [message]})
 
     token = secrets.token_urlsafe(32)

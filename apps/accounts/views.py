@@ -106,7 +106,11 @@ def users_settings(request: HttpRequest) -> HttpResponse:
         "invitations": selectors.invitation_list(),
         "invite_form": invite_form,
     }
-    template = "accounts/_user_table.html" if request.headers.get("HX-Request") and request.method == "GET" else "accounts/settings_users.html"
+    template = (
+        "accounts/_user_table.html"
+        if request.headers.get("HX-Request") and request.method == "GET"
+        else "accounts/settings_users.html"
+    )
     return render(request, template, context, status=400 if invite_form.errors else 200)
 
 
@@ -127,7 +131,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_for_token(token=token)
     except ApplicationError as exc:
-        return render(request, "accounts/invitation_invalid.html", {"message": exc.detail}, status=exc.status if exc.status == 404 else 410)
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"message": exc.detail},
+            status=exc.status if exc.status == 404 else 410,
+        )
     language = get_language() or "zh-hans"
     form = InvitationAcceptForm(
         request.POST or None, initial={"language": "en" if language.startswith("en") else "zh-hans"}

@@ -7,7 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Park(models.Model):
+# Firm (a django-tenants model, untyped) points here; the stubs cannot resolve that manager.
+class Park(models.Model):  # type: ignore[django-manager-missing]
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)

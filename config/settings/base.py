@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import dj_email_url
@@ -41,7 +42,7 @@ PARKSUITE_URL_PORT = os.environ.get("PARKSUITE_URL_PORT", "8000" if DEBUG else "
 ALLOWED_HOSTS = [PARKSUITE_DOMAIN, f".{PARKSUITE_DOMAIN}", *PARKSUITE_PUBLIC_HOSTS]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded_database_url()
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         **dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
         "ENGINE": "django_tenants.postgresql_backend",
@@ -249,12 +250,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"schema": {"()": "core.logging.SchemaFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(schema)s] %(name)s: %(message)s"}
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["schema"], "formatter": "plain"}
-    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(schema)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["schema"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -13,9 +13,9 @@ if len(_secret) < 50 or len(set(_secret)) < 5 or _secret.startswith("django-inse
     raise ImproperlyConfigured("Production needs SECRET_KEY: at least 50 random characters.")
 os.environ.setdefault("DEBUG", "false")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: E402
 
-if DEBUG:  # noqa: F405
+if DEBUG:
     raise ImproperlyConfigured("Production refuses DEBUG=true.")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -39,7 +39,12 @@ def test_password_change(owner_a_client: Client, firm_a: Firm) -> None:
 
     assert response.status_code == 302
     fresh = Client(HTTP_HOST=firm_a.host)
-    assert fresh.post("/accounts/login/", {"username": SPECS["a"].owner_email, "password": "Brand-New-Pass-77"}).status_code == 302
+    assert (
+        fresh.post(
+            "/accounts/login/", {"username": SPECS["a"].owner_email, "password": "Brand-New-Pass-77"}
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.django_db
@@ -47,7 +52,7 @@ def test_password_reset_mails_a_link_to_the_firm_host(client_a: Client, firm_a: 
     client_a.post("/accounts/password/reset/", {"email": SPECS["a"].owner_email})
 
     assert len(mail.outbox) == 1
-    link = re.search(rf"http://{re.escape(firm_a.host)}(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(rf"http://{re.escape(firm_a.host)}(/accounts/password/reset/\S+/)", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     form = client_a.get(link.group(1), follow=True)
     assert form.status_code == 200
@@ -56,7 +61,10 @@ def test_password_reset_mails_a_link_to_the_firm_host(client_a: Client, firm_a: 
     )
     assert response.status_code == 302
     fresh = Client(HTTP_HOST=firm_a.host)
-    assert fresh.post("/accounts/login/", {"username": SPECS["a"].owner_email, "password": "Reset-Pass-2026x"}).status_code == 302
+    assert (
+        fresh.post("/accounts/login/", {"username": SPECS["a"].owner_email, "password": "Reset-Pass-2026x"}).status_code
+        == 302
+    )
 
 
 @pytest.mark.django_db

@@ -33,13 +33,15 @@ def invite(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[.
 
 
 def _link_in_last_mail() -> str:
-    link = re.search(r"(http://\S+/invitations/\S+/)", mail.outbox[-1].body)
+    link = re.search(r"(http://\S+/invitations/\S+/)", str(mail.outbox[-1].body))
     assert link, mail.outbox[-1].body
     return link.group(1)
 
 
 @pytest.mark.django_db
-def test_owner_invites_and_the_colleague_accepts_and_signs_in(owner_a_client: Client, firm_a: Firm, invite: Callable[..., str]) -> None:
+def test_owner_invites_and_the_colleague_accepts_and_signs_in(
+    owner_a_client: Client, firm_a: Firm, invite: Callable[..., str]
+) -> None:
     link = invite(owner_a_client)
     assert mail.outbox[-1].to == ["colleague@alpha.example"]
     assert link.startswith(f"http://{firm_a.host}/invitations/")
@@ -53,9 +55,13 @@ def test_owner_invites_and_the_colleague_accepts_and_signs_in(owner_a_client: Cl
     assert colleague.get("/").status_code == 200
     with schema_context(firm_a.schema_name):
         user = User.objects.get(email="colleague@alpha.example")
-        assert user.role == User.Role.MEMBER and user.language == "zh-hans"
+        assert user.role == User.Role.MEMBER
+        assert user.language == "zh-hans"
     fresh = Client(HTTP_HOST=firm_a.host)
-    assert fresh.post("/accounts/login/", {"username": "colleague@alpha.example", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        fresh.post("/accounts/login/", {"username": "colleague@alpha.example", "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
 @pytest.mark.django_db
@@ -101,7 +107,9 @@ def test_an_unknown_token_is_404(client_a: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_accepting_with_a_weak_password_shows_the_error_and_creates_nobody(owner_a_client: Client, firm_a: Firm, invite: Callable[..., str]) -> None:
+def test_accepting_with_a_weak_password_shows_the_error_and_creates_nobody(
+    owner_a_client: Client, firm_a: Firm, invite: Callable[..., str]
+) -> None:
     path = invite(owner_a_client).split(firm_a.host, 1)[1]
 
     response = Client(HTTP_HOST=firm_a.host).post(path, {"full_name": "Weak", "password": "123", "language": "en"})
@@ -113,7 +121,9 @@ def test_accepting_with_a_weak_password_shows_the_error_and_creates_nobody(owner
 
 
 @pytest.mark.django_db
-def test_inviting_twice_or_an_existing_user_is_refused(owner_a_client: Client, firm_a: Firm, invite: Callable[..., str]) -> None:
+def test_inviting_twice_or_an_existing_user_is_refused(
+    owner_a_client: Client, firm_a: Firm, invite: Callable[..., str]
+) -> None:
     invite(owner_a_client)
 
     again = owner_a_client.post("/settings/users/", {"email": "colleague@alpha.example", "role": "member"})
@@ -135,6 +145,7 @@ def test_a_member_cannot_invite(owner_a_client: Client, firm_a: Firm, invite: Ca
     api = member.post("/api/v1/invitations/", {"email": "friend@alpha.example"}, content_type="application/json")
 
     assert page.status_code == 403
-    assert api.status_code == 403 and api.json()["code"] == "permission_denied"
+    assert api.status_code == 403
+    assert api.json()["code"] == "permission_denied"
     with schema_context(firm_a.schema_name):
         assert not Invitation.objects.filter(email="friend@alpha.example").exists()

@@ -34,7 +34,7 @@ def test_not_ready_when_a_firm_schema_lags_a_migration(public_client: Client, fi
     with connection.cursor() as cursor:
         cursor.execute(
             f'DELETE FROM "{firm_a.schema_name}".django_migrations '
-            "WHERE id = (SELECT max(id) FROM \"{0}\".django_migrations)".format(firm_a.schema_name)
+            'WHERE id = (SELECT max(id) FROM "{0}".django_migrations)'.format(firm_a.schema_name)
         )
 
     response = public_client.get("/readyz")

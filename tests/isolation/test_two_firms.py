@@ -70,13 +70,16 @@ def test_user_and_invitation_lists_show_only_the_own_firm(
 
     assert [u["email"] for u in b_users] == [SPECS["b"].owner_email]
     assert b_invitations == []
-    assert SPECS["a"].owner_email not in b_page and "secret.hire" not in b_page
+    assert SPECS["a"].owner_email not in b_page
+    assert "secret.hire" not in b_page
     with schema_context(firm_a.schema_name):
         assert Invitation.objects.filter(email="secret.hire@alpha.example").exists()
 
 
 @pytest.mark.django_db
-def test_firm_b_cannot_revoke_firm_a_invitation_by_id(owner_a_client: Client, owner_b_client: Client, firm_a: Firm) -> None:
+def test_firm_b_cannot_revoke_firm_a_invitation_by_id(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm
+) -> None:
     created = owner_a_client.post(
         "/api/v1/invitations/", {"email": "keep.me@alpha.example"}, content_type="application/json"
     ).json()

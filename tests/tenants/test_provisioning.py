@@ -25,7 +25,9 @@ PASSWORD = "Sturdy-Password-2026"
 
 def _signup(slug: str, email: str) -> Firm:
     record = signup_create(
-        SignupInput(firm_name=f"Firm {slug}", slug=slug, owner_name="Owner", email=email, password=PASSWORD, language="en")
+        SignupInput(
+            firm_name=f"Firm {slug}", slug=slug, owner_name="Owner", email=email, password=PASSWORD, language="en"
+        )
     )
     return record.firm
 
@@ -78,7 +80,8 @@ def test_provisioning_resumes_a_schema_left_half_migrated() -> None:
         cursor.execute(f'CREATE SCHEMA "{firm.schema_name}"')
     call_command("migrate_schemas", "contenttypes", schema_name=firm.schema_name, tenant=True, verbosity=0)
     partial = _applied(firm.schema_name)
-    assert partial and partial < expected_migrations()
+    assert partial
+    assert partial < expected_migrations()
 
     firm = firm_provision(firm_id=firm.pk)
 
@@ -140,9 +143,12 @@ def test_a_provisioning_process_killed_halfway_is_finished_by_the_next_run() -> 
         # Hold the sign-up table: the job migrates the schema, then blocks reading the owner.
         blocker.autocommit = False
         blocker.cursor().execute("LOCK TABLE public.tenants_signup IN ACCESS EXCLUSIVE MODE")
-        process = subprocess.Popen(  # noqa: S603
-            manage_py("firm_provision", firm.slug), cwd=ROOT, env=subprocess_env(),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(
+            manage_py("firm_provision", firm.slug),
+            cwd=ROOT,
+            env=subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

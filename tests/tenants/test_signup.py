@@ -37,7 +37,8 @@ def test_good_signup_creates_a_provisioning_firm_and_queues_its_job(public_clien
     body = response.json()
     assert body["status"] == "provisioning"
     firm = Firm.objects.get(slug="rongcheng-test")
-    assert firm.schema_name.startswith("t_") and len(firm.schema_name) == 18
+    assert firm.schema_name.startswith("t_")
+    assert len(firm.schema_name) == 18
     assert firm.status == Firm.Status.PROVISIONING
     assert not Domain.objects.get(tenant=firm).is_active
     job = ProcrastinateJob.objects.get(task_name="tenants.provision_firm", args__firm_id=firm.pk)
@@ -92,11 +93,14 @@ def test_bad_signup_input_gives_its_field_error_and_creates_nothing(
 
 
 @pytest.mark.django_db
-def test_reserved_slug_is_refused_with_a_reserved_message(public_client: Client) -> None:
-    response = _api_signup(public_client, slug="status")
+@pytest.mark.parametrize(("accept_language", "expected"), [("en", "reserved"), ("zh-CN", "保留"), ("", "保留")])
+def test_reserved_slug_is_refused_in_the_callers_language(accept_language: str, expected: str) -> None:
+    client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE=accept_language)
+
+    response = _api_signup(client, slug="status")
 
     assert response.status_code == 400
-    assert "reserved" in response.json()["fields"]["slug"][0]
+    assert expected in response.json()["fields"]["slug"][0]
     assert not Firm.objects.filter(slug="status").exists()
 
 

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Pagination
+from core.api import Pagination, acting_user
 
 from .. import selectors, services
 from .serializers import InvitationInputSerializer, InvitationOutputSerializer, UserOutputSerializer
@@ -15,7 +15,7 @@ from .serializers import InvitationInputSerializer, InvitationOutputSerializer, 
 class MeApi(APIView):
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request: Request) -> Response:
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(UserOutputSerializer(acting_user(request)).data)
 
 
 class UserListApi(APIView):
@@ -44,7 +44,7 @@ class InvitationListCreateApi(APIView):
         serializer = InvitationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation, _token = services.invitation_create(
-            actor=request.user,
+            actor=acting_user(request),
             email=serializer.validated_data["email"],
             role=serializer.validated_data["role"],
             accept_url_base=f"{request.scheme}://{request.get_host()}",

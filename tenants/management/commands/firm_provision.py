@@ -20,9 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="enqueue for the worker instead of running here")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        firms = list(Firm.objects.exclude(schema_name="public").filter(status=Firm.Status.FAILED)) if options["retry_failed"] else []
+        firms = (
+            list(Firm.objects.exclude(schema_name="public").filter(status=Firm.Status.FAILED))
+            if options["retry_failed"]
+            else []
+        )
         for ref in options["firms"]:
-            firm = Firm.objects.filter(slug=ref).first() or (Firm.objects.filter(pk=ref).first() if ref.isdigit() else None)
+            firm = Firm.objects.filter(slug=ref).first() or (
+                Firm.objects.filter(pk=ref).first() if ref.isdigit() else None
+            )
             if firm is None:
                 raise CommandError(f"No firm with slug or id {ref!r}.")
             firms.append(firm)

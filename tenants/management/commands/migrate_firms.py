@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django_tenants.utils import schema_exists
 
+from core.tenancy import use_public_schema
 from tenants.models import Firm
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             else:
                 done += 1
             finally:
-                connection.set_schema_to_public()
+                use_public_schema()
         self.stdout.write(f"firm schemas migrated: {done}, without a schema yet: {skipped}, failed: {len(failed)}")
         if failed:
             raise CommandError("these schemas failed to migrate:\n  " + "\n  ".join(failed))

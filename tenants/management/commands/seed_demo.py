@@ -12,7 +12,7 @@ from apps.parks.models import Park
 from tenants.models import Firm
 from tenants.services import SignupInput, firm_provision, signup_create
 
-DEMO_PASSWORD = "Tianfu-Demo-2026"
+DEMO_PASSWORD = "Tianfu-Demo-2026"  # noqa: S105  (demo data, printed for the reader)
 PARK_ADMIN_EMAIL = "admin@tianfu-park.example"
 DEMO_FIRMS = [
     ("成都蓉芯电子有限公司", "rongxin", "王丽", "wang.li@rongxin.example", "zh-hans"),
