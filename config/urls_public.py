@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.accounts import views as account_views
 from tenants import views as tenant_views
 from tenants.api import views as tenant_api
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("signup/<uuid:signup_id>/", tenant_views.signup_progress, name="signup_progress"),
     path("signup/<uuid:signup_id>/status/", tenant_views.signup_progress_partial, name="signup_progress_partial"),
     path("accounts/", include("apps.accounts.urls")),
+    path("home/", account_views.platform_home, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     *common_urls("config.urls_public"),

@@ -49,6 +49,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def platform_home(request: HttpRequest) -> HttpResponse:
+    """Where park administrators and operators land on the public host."""
+    from apps.parks.selectors import park_list_for_admin
+
+    return render(request, "accounts/platform_home.html", {"parks": park_list_for_admin(user=request.user)})
+
+
+@login_required
 def module_home(request: HttpRequest, module: str) -> HttpResponse:
     return render(request, "accounts/module_home.html", {"module": module})
 
