@@ -9,6 +9,7 @@ from .urls_common import common_urls
 
 api_patterns = (
     [
+        path("auth/token/", account_api.TokenCreateApi.as_view(), name="token"),
         path("me/", account_api.MeApi.as_view(), name="me"),
         path("users/", account_api.UserListApi.as_view(), name="users"),
         path("invitations/", account_api.InvitationListCreateApi.as_view(), name="invitations"),

@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
@@ -103,23 +103,31 @@ def signup_create(data: SignupInput) -> Signup:
     errors = signup_validate(data)
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
-    firm = Firm(
-        schema_name=new_schema_name(),
-        name=data.firm_name.strip(),
-        slug=data.slug.strip(),
-        park_id=data.park_id,
-        language=data.language,
-        status=Firm.Status.PROVISIONING,
-    )
-    firm.save()
-    Domain.objects.create(domain=firm.host, tenant=firm, is_primary=True, is_active=False)
-    signup = Signup.objects.create(
-        firm=firm,
-        owner_name=data.owner_name.strip(),
-        owner_email=data.email.strip().lower(),
-        password_hash=make_password(data.password),
-        language=data.language,
-    )
+    try:
+        with transaction.atomic():
+            firm = Firm(
+                schema_name=new_schema_name(),
+                name=data.firm_name.strip(),
+                slug=data.slug.strip(),
+                park_id=data.park_id,
+                language=data.language,
+                status=Firm.Status.PROVISIONING,
+            )
+            firm.save()
+            Domain.objects.create(domain=firm.host, tenant=firm, is_primary=True, is_active=False)
+            signup = Signup.objects.create(
+                firm=firm,
+                owner_name=data.owner_name.strip(),
+                owner_email=data.email.strip().lower(),
+                password_hash=make_password(data.password),
+                language=data.language,
+            )
+    except IntegrityError:
+        # Another sign-up took the slug or email between our check and our insert.
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={"slug": [_("This address or email was just taken. Please try again.")]},
+        ) from None
     firm_provisioning_enqueue(firm=firm)
     logger.info("firm %s (%s) signed up; provisioning queued", firm.slug, firm.schema_name)
     return signup

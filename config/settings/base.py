@@ -93,9 +93,11 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_CREATION_FAKES_MIGRATIONS = False
 
 MIDDLEWARE = [
-    "core.tenancy.FirmMiddleware",
+    # Static files are served before tenant resolution: any host gets its CSS (the unknown
+    # host page too) and no asset request costs a tenant lookup.
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.tenancy.FirmMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -47,6 +47,12 @@ def _journey(port: str, browser: Any) -> None:
     assert page.locator("h1").inner_text() != "Run your whole firm in one place"
     shot(page, "01-landing")
 
+    # An unknown firm address gets the friendly page, styled like the rest.
+    page.goto(f"http://no-such-firm.localhost:{port}/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(245, 247, 250)"
+    shot(page, "01b-unknown-host")
+    page.goto(f"{public}/")
+
     # 2. Sign-up form: a bad slug first, then a good one.
     page.click("a[href='/signup/'] >> nth=0")
     page.fill("#id_firm_name", "锦江智造科技有限公司")

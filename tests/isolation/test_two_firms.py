@@ -88,3 +88,18 @@ def test_firm_b_cannot_revoke_firm_a_invitation_by_id(
 
     with schema_context(firm_a.schema_name):
         assert Invitation.objects.get(pk=created["id"]).revoked_at is None
+
+
+@pytest.mark.django_db
+def test_token_obtained_at_firm_a_works_only_at_firm_a(client_a: Client, client_b: Client, firm_b: Firm) -> None:
+    credentials = {"email": SPECS["a"].owner_email, "password": PASSWORD}
+
+    token = client_a.post("/api/v1/auth/token/", credentials, content_type="application/json").json()["token"]
+    refused = client_b.post("/api/v1/auth/token/", credentials, content_type="application/json")
+
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "authentication_failed"
+    assert client_a.get("/api/v1/users/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert client_b.get("/api/v1/users/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+    with schema_context(firm_b.schema_name):
+        assert not Token.objects.exists()

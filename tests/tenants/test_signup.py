@@ -180,3 +180,20 @@ def test_unknown_signup_id_is_404_with_the_error_body(public_client: Client) -> 
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_a_slug_taken_between_check_and_insert_is_a_field_error_not_a_crash(public_client: Client) -> None:
+    from unittest import mock
+
+    from tenants import services
+
+    # Simulate the race: validation passes, but the row appears before the insert.
+    with mock.patch.object(services, "signup_validate", return_value={}):
+        Firm.objects.create(schema_name="t_racer0000000000", name="Racer", slug=GOOD["slug"])
+        before = _counts()
+        response = _api_signup(public_client)
+
+    assert response.status_code == 400
+    assert "slug" in response.json()["fields"]
+    assert _counts() == before

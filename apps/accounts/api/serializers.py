@@ -23,3 +23,12 @@ class InvitationOutputSerializer(serializers.ModelSerializer[Invitation]):
 class InvitationInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     role = serializers.ChoiceField(choices=Invitation.Role.choices, default=Invitation.Role.MEMBER)
+
+
+class TokenInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, write_only=True)
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,15 +1,55 @@
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core.api import Pagination, acting_user
 
 from .. import selectors, services
-from .serializers import InvitationInputSerializer, InvitationOutputSerializer, UserOutputSerializer
+from .serializers import (
+    InvitationInputSerializer,
+    InvitationOutputSerializer,
+    TokenInputSerializer,
+    TokenOutputSerializer,
+    UserOutputSerializer,
+)
+
+
+class TokenThrottle(AnonRateThrottle):
+    rate = "20/minute"
+
+
+class TokenCreateApi(APIView):
+    """Exchange this firm's email and password for an API token (scoped tokens come later)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [TokenThrottle]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"  # so wrong credentials answer 401, not 403
+
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = TokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(_("The email or password is not correct for this firm."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response(TokenOutputSerializer({"token": token.key}).data)
 
 
 class MeApi(APIView):
