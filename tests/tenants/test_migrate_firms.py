@@ -1,0 +1,50 @@
+"""migrate_firms brings lagging firm schemas up to date and isolates a broken one."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from core.readiness import lagging_schemas
+from tenants.models import Firm
+from tenants.services import SignupInput, signup_create
+
+
+def _forget(schema: str, app: str, name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s', [app, name])
+
+
+@pytest.mark.django_db
+def test_a_lagging_schema_is_migrated_and_readiness_recovers(firm_a: Firm, firm_b: Firm) -> None:
+    _forget(firm_a.schema_name, "tenants", "0001_initial")  # a no-op inside a firm schema
+    assert lagging_schemas() == [firm_a.schema_name]
+
+    call_command("migrate_firms")
+
+    assert lagging_schemas() == []
+
+
+@pytest.mark.django_db
+def test_one_broken_schema_does_not_stop_the_others_and_is_named(firm_a: Firm, firm_b: Firm) -> None:
+    _forget(firm_a.schema_name, "tenants", "0001_initial")
+    _forget(firm_b.schema_name, "accounts", "0001_initial")  # its tables exist: re-running fails
+    waiting = signup_create(
+        SignupInput(
+            firm_name="Waiting",
+            slug="waiting-firm",
+            owner_name="W",
+            email="w@w.example",
+            password="Sturdy-Password-2026",
+            language="en",
+        )
+    ).firm
+
+    with pytest.raises(CommandError) as error:
+        call_command("migrate_firms")
+
+    assert firm_b.schema_name in str(error.value)
+    assert firm_a.schema_name not in str(error.value)
+    assert lagging_schemas() == [firm_b.schema_name]
+    assert Firm.objects.get(pk=waiting.pk).status == Firm.Status.PROVISIONING
