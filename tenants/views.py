@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import ValidationFailed
+from core.forms import add_service_errors
 
 from .forms import SignupForm
 from .selectors import signup_get, signup_status
@@ -40,11 +41,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     )
                 )
             except ValidationFailed as exc:
-                field_map = {"park": "park"}
-                for field, messages in exc.fields.items():
-                    name = field_map.get(field, field)
-                    for message in messages:
-                        form.add_error(name if name in form.fields else None, message)
+                add_service_errors(form, exc)
             else:
                 return redirect("signup_progress", signup_id=record.id)
     else:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError, ValidationFailed
+from core.forms import add_service_errors
 from tenants.services import firm_profile_update
 
 from . import selectors, services
@@ -74,9 +75,7 @@ def firm_settings(request: HttpRequest) -> HttpResponse:
             try:
                 firm_profile_update(firm=firm, name=form.cleaned_data["name"])
             except ValidationFailed as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The firm's profile is saved."))
                 return redirect("settings")
@@ -101,9 +100,7 @@ def users_settings(request: HttpRequest) -> HttpResponse:
                     accept_url_base=_firm_base_url(request),
                 )
             except ValidationFailed as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        invite_form.add_error(field if field in invite_form.fields else None, error)
+                add_service_errors(invite_form, exc)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
                 return redirect("users")
@@ -158,9 +155,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 language=form.cleaned_data["language"],
             )
         except ValidationFailed as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         except ApplicationError as exc:
             return render(request, "accounts/invitation_invalid.html", {"message": exc.detail}, status=410)
         else:
