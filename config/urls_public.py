@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.accounts import views as account_views
+from core import views as core_views
 from tenants import views as tenant_views
 from tenants.api import views as tenant_api
 
@@ -26,6 +27,8 @@ urlpatterns = [
     path("home/", account_views.platform_home, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
+    # Readiness names schemas and costs a fleet-wide query: platform hosts only.
+    path("readyz", core_views.readyz, name="readyz"),
     *common_urls("config.urls_public"),
 ]
 

@@ -12,6 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
@@ -68,6 +69,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response
+    if isinstance(exc, exceptions.ParseError):
+        response.data = {
+            "code": "parse_error",
+            "detail": _("The request body could not be read. Send valid JSON."),
+            "fields": {},
+        }
+        return response
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
@@ -75,3 +83,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     response.data = {"code": code, "detail": str(detail), "fields": {}}
     return response
+
+
+class EmailRateThrottle(SimpleRateThrottle):
+    """Limits attempts per email address in this schema, whatever address they come from."""
+
+    scope = "email"
+    rate = "10/minute"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        if not isinstance(email, str) or not email.strip():
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()[:254]}

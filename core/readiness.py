@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,9 +32,11 @@ class Readiness:
         return self.database and not self.lagging_schemas and self.worker_alive and not self.errors
 
 
-def expected_migrations() -> set[tuple[str, str]]:
+@cache
+def expected_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration on disk. Read once per process: the code does not change under it."""
     loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
-    return set(loader.disk_migrations)
+    return frozenset(loader.disk_migrations)
 
 
 def lagging_schemas() -> list[str]:
@@ -85,6 +91,22 @@ def readiness_check() -> Readiness:
         result.database = True
         result.lagging_schemas = lagging_schemas()
         result.worker_seen_seconds_ago = worker_seen_seconds_ago()
-    except DatabaseError as exc:
-        result.errors.append(f"{type(exc).__name__}: {exc}")
+    except DatabaseError:
+        # The details (host, user) go to the log, not to whoever asked.
+        logger.exception("readiness: database check failed")
+        result.errors.append("database unavailable")
     return result
+
+
+READINESS_CACHE_SECONDS = 5
+
+
+def readiness_cached() -> Readiness:
+    """The readiness answer, computed at most every few seconds however often it is asked."""
+    from django.core.cache import cache
+
+    result = cache.get("readiness")
+    if result is None:
+        result = readiness_check()
+        cache.set("readiness", result, READINESS_CACHE_SECONDS)
+    return result  # type: ignore[no-any-return]

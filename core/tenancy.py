@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
+from django.utils import translation
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import schema_context
 
@@ -57,9 +58,20 @@ def host_cache_key(hostname: str) -> str:
 
 
 def forget_hosts(hostnames: Iterable[str]) -> None:
-    # Cache keys are prefixed with the current schema: always speak as public here.
-    with schema_context("public"):
-        cache.delete_many([host_cache_key(h.lower()) for h in hostnames if h])
+    """Drop cached host → firm answers now and again after the transaction commits.
+
+    Clearing only now would let a request that reads the old row before our commit cache
+    it again; clearing only at commit would leave this transaction reading stale entries.
+    """
+    keys = [host_cache_key(h.lower()) for h in hostnames if h]
+
+    def forget() -> None:
+        # Cache keys are prefixed with the current schema: always speak as public here.
+        with schema_context("public"):
+            cache.delete_many(keys)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def firm_for_host(hostname: str) -> Firm | None:
@@ -102,6 +114,7 @@ class FirmMiddleware(TenantMainMiddleware):
         if firm is None or firm.status not in ("active", "suspended"):
             return unknown_host_response(request, hostname)
         if firm.status == "suspended":
+            translation.activate(translation.get_language_from_request(request))
             return render(request, "core/firm_suspended.html", {"firm": firm}, status=403)
         firm.domain_url = hostname  # type: ignore[attr-defined]
         request.tenant = firm  # type: ignore[attr-defined]
@@ -111,6 +124,8 @@ class FirmMiddleware(TenantMainMiddleware):
 
 
 def unknown_host_response(request: HttpRequest, hostname: str) -> HttpResponse:
+    # Rendered before LocaleMiddleware runs: choose the visitor's language here.
+    translation.activate(translation.get_language_from_request(request))
     context: dict[str, Any] = {"hostname": hostname, "public_url": public_url("/")}
     return render(request, "core/unknown_host.html", context, status=404)
 

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .readiness import readiness_check
+from .readiness import readiness_cached
 
 
 @never_cache
@@ -23,7 +23,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    result = readiness_check()
+    result = readiness_cached()
     body = {
         "status": "ready" if result.ready else "not_ready",
         "database": result.database,
@@ -35,11 +35,21 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if result.ready else 503)
 
 
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        body = {"code": "not_found", "detail": translation.gettext("Not found."), "fields": {}}
+        return JsonResponse(body, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        detail = translation.gettext("Something went wrong on our side. Please try again.")
+        return JsonResponse({"code": "server_error", "detail": detail, "fields": {}}, status=500)
     return render(request, "500.html", status=500)
 
 
@@ -48,7 +58,9 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in person keeps the choice on their account."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = redirect(next_url)
     if language not in dict(settings.LANGUAGES):

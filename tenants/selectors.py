@@ -28,9 +28,10 @@ def firm_url(*, firm: Firm, request: HttpRequest | None = None) -> str:
     """The firm's address, with the scheme and port the caller used when there is a request."""
     if request is None:
         return firm.url
-    port = request.get_port()
-    default = {"http": "80", "https": "443"}[request.scheme or "http"]
-    suffix = "" if port == default else f":{port}"
+    # The port the visitor typed is in the Host header; SERVER_PORT is the app server's own,
+    # which behind a proxy is not one anybody can reach.
+    _host, _sep, port = request.get_host().partition(":")
+    suffix = f":{port}" if port else ""
     return f"{request.scheme}://{firm.host}{suffix}/"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -152,7 +154,25 @@ def firm_provisioning_enqueue(*, firm: Firm) -> bool:
 
 
 def _advisory_key(schema_name: str) -> int:
-    return zlib.crc32(f"provision:{schema_name}".encode())
+    return zlib.crc32(f"schema-work:{schema_name}".encode())
+
+
+@contextmanager
+def firm_schema_lock(schema_name: str) -> Iterator[bool]:
+    """Try to take the one lock that provisioning and migrating a schema share.
+
+    Yields whether it was taken. The lock lives on a connection of its own: django-tenants
+    closes Django's connection after migrating, which would silently drop a lock held there.
+    """
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        raw.autocommit = True
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_advisory_key(schema_name)])
+            acquired = bool(cursor.fetchone()[0])
+        yield acquired
+    finally:
+        raw.close()  # ending the session releases the lock
 
 
 def firm_provision(*, firm_id: int) -> Firm:
@@ -167,29 +187,34 @@ def firm_provision(*, firm_id: int) -> Firm:
             _("Firm %(slug)s is %(status)s, not provisioning.") % {"slug": firm.slug, "status": firm.status},
             code="not_provisioning",
         )
-    with connection.cursor() as cursor:
-        # One provisioner per firm at a time, across all workers.
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_advisory_key(firm.schema_name)])
-    try:
-        return _firm_provision_locked(firm_id=firm_id)
-    except Exception as exc:
-        use_public_schema()
-        reason = f"{type(exc).__name__}: {exc}"[:2000]
-        logger.exception("provisioning firm %s (%s) failed", firm.slug, firm.schema_name)
-        Firm.objects.filter(pk=firm_id, status=Firm.Status.PROVISIONING).update(
-            status=Firm.Status.FAILED, status_reason=reason, updated_at=timezone.now()
-        )
-        raise
-    finally:
-        use_public_schema()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_advisory_key(firm.schema_name)])
+    with firm_schema_lock(firm.schema_name) as acquired:
+        if not acquired:
+            # Another worker is provisioning this firm right now; it will finish the job.
+            logger.info("firm %s (%s) is already being provisioned", firm.slug, firm.schema_name)
+            return firm
+        try:
+            return _firm_provision_locked(firm_id=firm_id)
+        except Exception as exc:
+            use_public_schema()
+            reason = f"{type(exc).__name__}: {exc}"[:2000]
+            logger.exception("provisioning firm %s (%s) failed", firm.slug, firm.schema_name)
+            Firm.objects.filter(pk=firm_id, status=Firm.Status.PROVISIONING).update(
+                status=Firm.Status.FAILED, status_reason=reason, updated_at=timezone.now()
+            )
+            raise
+        finally:
+            use_public_schema()
 
 
 def _firm_provision_locked(*, firm_id: int) -> Firm:
     firm = Firm.objects.get(pk=firm_id)
     if firm.status == Firm.Status.ACTIVE:
         return firm
+    if firm.status != Firm.Status.PROVISIONING:  # changed while we waited for the lock
+        raise ApplicationError(
+            _("Firm %(slug)s is %(status)s, not provisioning.") % {"slug": firm.slug, "status": firm.status},
+            code="not_provisioning",
+        )
     if not schema_exists(firm.schema_name):
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{firm.schema_name}"')

@@ -7,9 +7,14 @@ from django.db.models import Q, QuerySet
 from .models import Invitation, User
 
 
+def clean_search(value: str | None) -> str:
+    """A search term as people type it: trimmed, bounded, without NUL (PostgreSQL rejects it)."""
+    return (value or "").replace("\x00", "").strip()[:100]
+
+
 def user_list(*, search: str = "") -> QuerySet[User]:
     users = User.objects.order_by("full_name", "email")
-    search = search.strip()
+    search = clean_search(search)
     if search:
         users = users.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
     return users

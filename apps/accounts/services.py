@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError, NotAllowed, NotFound, ValidationFailed
 
 from .models import Invitation, User
+
+logger = logging.getLogger(__name__)
 
 
 def _token_hash(token: str) -> str:
@@ -74,25 +77,39 @@ def invitation_create(*, actor: User, email: str, role: str, accept_url_base: st
         raise ValidationFailed(message, fields={"email": [message]})
 
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        email=email,
-        role=role,
-        token_hash=_token_hash(token),
-        invited_by=actor,
-        expires_at=now + timedelta(days=settings.PARKSUITE_INVITATION_DAYS),
-    )
-    link = f"{accept_url_base.rstrip('/')}/invitations/{token}/"
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                email=email,
+                role=role,
+                token_hash=_token_hash(token),
+                invited_by=actor,
+                expires_at=now + timedelta(days=settings.PARKSUITE_INVITATION_DAYS),
+            )
+    except IntegrityError:  # the same invitation sent twice at once (a double click)
+        message = _("%(email)s has already been invited. Revoke that invitation to send a new one.") % {"email": email}
+        raise ValidationFailed(message, fields={"email": [message]}) from None
+    link = invitation_link(accept_url_base=accept_url_base, token=token)
     transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link))
     return invitation, token
 
 
+def invitation_link(*, accept_url_base: str, token: str) -> str:
+    return f"{accept_url_base.rstrip('/')}/invitations/{token}/"
+
+
 def _invitation_send(*, invitation: Invitation, link: str) -> None:
+    """Mail the link. A mail failure is logged, not raised: the invitation stands, and the
+    inviter has the link on screen to share another way."""
     inviter = invitation.invited_by
     with translation.override(inviter.language):
         context = {"invitation": invitation, "link": link, "inviter": inviter}
         subject = _("%(name)s invites you to ParkSuite") % {"name": inviter.full_name}
         body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    try:
+        send_mail(subject, body, None, [invitation.email])
+    except Exception:
+        logger.exception("could not mail invitation %s", invitation.pk)
 
 
 def invitation_for_token(*, token: str) -> Invitation:
@@ -152,3 +169,10 @@ def invitation_revoke(*, actor: User, invitation_id: int) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     return invitation
+
+
+def user_password_changed(*, user: User) -> None:
+    """A new password ends every API token of the account: a stolen token dies with the old password."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()

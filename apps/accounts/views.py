@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +30,26 @@ MODULES = {
     "finance": "Finance",
     "supply_chain": "Supply chain",
 }
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user)
+        return response
 
 
 class LoginView(auth_views.LoginView):
@@ -86,14 +108,14 @@ def firm_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def users_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
-    search = request.GET.get("q", "")[:100]
+    search = selectors.clean_search(request.GET.get("q"))
     invite_form = InvitationForm(request.POST or None)
     if request.method == "POST":
         if not user.can_manage_users:  # type: ignore[union-attr]
             return HttpResponseForbidden(_("Only owners and administrators can invite people."))
         if invite_form.is_valid():
             try:
-                invitation, _token = services.invitation_create(
+                invitation, token = services.invitation_create(
                     actor=user,  # type: ignore[arg-type]
                     email=invite_form.cleaned_data["email"],
                     role=invite_form.cleaned_data["role"],
@@ -102,7 +124,12 @@ def users_settings(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 add_service_errors(invite_form, exc)
             else:
-                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+                link = services.invitation_link(accept_url_base=_firm_base_url(request), token=token)
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. You can also share this link with them (it works once): %(link)s")
+                    % {"email": invitation.email, "link": link},
+                )
                 return redirect("users")
     page = Paginator(selectors.user_list(search=search), 25).get_page(request.GET.get("page"))
     context: dict[str, Any] = {
@@ -111,12 +138,15 @@ def users_settings(request: HttpRequest) -> HttpResponse:
         "invitations": selectors.invitation_list(),
         "invite_form": invite_form,
     }
-    template = (
-        "accounts/_user_table.html"
-        if request.headers.get("HX-Request") and request.method == "GET"
-        else "accounts/settings_users.html"
+    partial = (
+        request.method == "GET"
+        and request.headers.get("HX-Request")
+        and not request.headers.get("HX-History-Restore-Request")
     )
-    return render(request, template, context, status=400 if invite_form.errors else 200)
+    template = "accounts/_user_table.html" if partial else "accounts/settings_users.html"
+    response = render(request, template, context, status=400 if invite_form.errors else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

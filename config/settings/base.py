@@ -228,6 +228,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
+    # How many proxies stand in front of the app; 0 means the client address is
+    # REMOTE_ADDR and a client-sent X-Forwarded-For is ignored by the rate limits.
+    "NUM_PROXIES": int(os.environ.get("PARKSUITE_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ParkSuite API",

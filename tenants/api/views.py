@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from core.api import EmailRateThrottle
+
 from ..selectors import signup_get, signup_status
 from ..services import SignupInput, signup_create
 from .serializers import SignupCreatedSerializer, SignupInputSerializer, SignupStatusSerializer
@@ -25,7 +27,7 @@ class SignupCreateApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [SignupThrottle]
+    throttle_classes = [SignupThrottle, EmailRateThrottle]
 
     @extend_schema(request=SignupInputSerializer, responses={201: SignupCreatedSerializer})
     def post(self, request: Request) -> Response:

@@ -17,7 +17,7 @@ from apps.accounts.models import User
 from core.errors import ApplicationError
 from core.readiness import expected_migrations
 from tenants.models import Domain, Firm, Signup
-from tenants.services import SignupInput, firm_provision, firm_provisioning_retry, signup_create
+from tenants.services import SignupInput, firm_provision, firm_provisioning_retry, firm_schema_lock, signup_create
 from tests.helpers import ROOT, manage_py, subprocess_env
 
 PASSWORD = "Sturdy-Password-2026"
@@ -171,7 +171,32 @@ def test_a_provisioning_process_killed_halfway_is_finished_by_the_next_run() -> 
     with schema_context(firm.schema_name):
         assert not User.objects.exists()
 
+    _wait_for_advisory_locks_to_clear()  # the killed session ends when PostgreSQL notices
     firm = firm_provision(firm_id=firm.pk)
 
     assert firm.status == Firm.Status.ACTIVE
     assert _owner_can_log_in(firm, "owner@eta.example")
+
+
+def _wait_for_advisory_locks_to_clear() -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
+    pytest.fail("the killed provisioning session kept its lock")
+
+
+@pytest.mark.django_db
+def test_a_firm_another_worker_is_provisioning_is_left_to_that_worker() -> None:
+    firm = _signup("theta-firm", "owner@theta.example")
+
+    with firm_schema_lock(firm.schema_name) as held:
+        assert held
+        result = firm_provision(firm_id=firm.pk)
+
+    assert result.status == Firm.Status.PROVISIONING
+    assert not schema_exists(firm.schema_name)
+    assert firm_provision(firm_id=firm.pk).status == Firm.Status.ACTIVE

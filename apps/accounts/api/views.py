@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core.api import Pagination, acting_user
+from core.api import EmailRateThrottle, Pagination, acting_user
 
 from .. import selectors, services
 from .serializers import (
@@ -32,7 +32,7 @@ class TokenCreateApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [TokenThrottle]
+    throttle_classes = [TokenThrottle, EmailRateThrottle]
 
     def get_authenticate_header(self, request: Request) -> str:
         return "Token"  # so wrong credentials answer 401, not 403
@@ -66,7 +66,7 @@ class UserListApi(APIView):
         responses={200: UserOutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        users = selectors.user_list(search=request.query_params.get("q", "")[:100])
+        users = selectors.user_list(search=selectors.clean_search(request.query_params.get("q")))
         paginator = Pagination()
         page = paginator.paginate_queryset(users, request, view=self)
         return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
