@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 
-from .models import Domain, Firm, Signup
+from .models import Domain, Firm, Signup, SpareSchema
 from .services import firm_provisioning_retry
 
 
@@ -43,3 +43,12 @@ class SignupAdmin(admin.ModelAdmin):
     search_fields = ("owner_email", "owner_name", "firm__slug")
     exclude = ("password_hash",)
     readonly_fields = ("firm", "owner_email", "owner_name", "language", "created_at", "completed_at")
+
+
+@admin.register(SpareSchema)
+class SpareSchemaAdmin(admin.ModelAdmin):
+    list_display = ("schema_name", "ready", "migration_state", "created_at")
+    readonly_fields = ("schema_name", "ready", "migration_state", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

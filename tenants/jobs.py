@@ -31,3 +31,12 @@ def provisioning_sweep(timestamp: int) -> None:
     for firm in stale:
         if firm_provisioning_enqueue(firm=firm):
             logger.info("re-queued provisioning of %s", firm.schema_name, extra={"schema": firm.schema_name})
+
+
+@app.periodic(cron="*/5 * * * *")
+@app.task(queue="provisioning", name="tenants.top_up_spare_pool", queueing_lock="top_up_spare_pool")
+def top_up_spare_pool(timestamp: int | None = None) -> None:
+    """Keep the warm pool full (after each claim, and every five minutes)."""
+    from .pool import pool_top_up
+
+    pool_top_up()

@@ -114,3 +114,24 @@ class Signup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_email} → {self.firm.slug}"
+
+
+class SpareSchema(models.Model):
+    """A schema migrated ahead of time, waiting for a sign-up to claim it.
+
+    Spares are never routable and never counted as firms: no Firm row points at one until
+    the claim, which renames nothing and only hands the schema name to the new firm.
+    """
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    migration_state = models.CharField(max_length=64, blank=True)
+    ready = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spare schema")
+        verbose_name_plural = _("spare schemas")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.schema_name

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,9 +19,11 @@ from django_tenants.utils import schema_context, schema_exists
 
 from apps.parks.models import Park
 from core.errors import ApplicationError, NotFound, ValidationFailed
+from core.locks import try_advisory_lock
 from core.tenancy import forget_hosts, use_public_schema
 
 from .models import Domain, Firm, Signup, new_schema_name
+from .pool import pool_top_up_enqueue, spare_claim
 from .validators import validate_firm_slug
 
 logger = logging.getLogger(__name__)
@@ -105,10 +105,11 @@ def signup_create(data: SignupInput) -> Signup:
     errors = signup_validate(data)
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    spare = spare_claim()
     try:
         with transaction.atomic():
             firm = Firm(
-                schema_name=new_schema_name(),
+                schema_name=spare or new_schema_name(),
                 name=data.firm_name.strip(),
                 slug=data.slug.strip(),
                 park_id=data.park_id,
@@ -130,9 +131,40 @@ def signup_create(data: SignupInput) -> Signup:
             _("Some fields are not valid."),
             fields={"slug": [_("This address or email was just taken. Please try again.")]},
         ) from None
-    firm_provisioning_enqueue(firm=firm)
-    logger.info("firm %s (%s) signed up; provisioning queued", firm.slug, firm.schema_name)
+    if spare:
+        _firm_activate_on_spare(firm=firm, signup=signup)
+        transaction.on_commit(pool_top_up_enqueue)
+        logger.info("firm %s (%s) signed up on a spare schema; active", firm.slug, firm.schema_name)
+    else:
+        firm_provisioning_enqueue(firm=firm)
+        logger.info("firm %s (%s) signed up; provisioning queued", firm.slug, firm.schema_name)
     return signup
+
+
+def _firm_activate_on_spare(*, firm: Firm, signup: Signup) -> None:
+    """The spare is already migrated: create the owner and open the firm, in this transaction."""
+    from apps.accounts.services import user_create_owner
+
+    with schema_context(firm.schema_name):
+        user_create_owner(
+            email=signup.owner_email,
+            full_name=signup.owner_name,
+            password_hash=signup.password_hash,
+            language=signup.language,
+        )
+    _firm_open(firm=firm, signup=signup)
+
+
+def _firm_open(*, firm: Firm, signup: Signup) -> None:
+    """The last step of provisioning: the domain routes, the firm is active, the hash is gone."""
+    now = timezone.now()
+    Domain.objects.filter(tenant=firm).update(is_active=True)
+    forget_hosts(Domain.objects.filter(tenant=firm).values_list("domain", flat=True))
+    firm.status = Firm.Status.ACTIVE
+    firm.status_reason = ""
+    firm.activated_at = now
+    firm.save(update_fields=["status", "status_reason", "activated_at", "updated_at"])
+    Signup.objects.filter(pk=signup.pk).update(password_hash="", completed_at=now)
 
 
 def firm_provisioning_enqueue(*, firm: Firm) -> bool:
@@ -153,26 +185,9 @@ def firm_provisioning_enqueue(*, firm: Firm) -> bool:
     return True
 
 
-def _advisory_key(schema_name: str) -> int:
-    return zlib.crc32(f"schema-work:{schema_name}".encode())
-
-
-@contextmanager
-def firm_schema_lock(schema_name: str) -> Iterator[bool]:
-    """Try to take the one lock that provisioning and migrating a schema share.
-
-    Yields whether it was taken. The lock lives on a connection of its own: django-tenants
-    closes Django's connection after migrating, which would silently drop a lock held there.
-    """
-    raw = connection.get_new_connection(connection.get_connection_params())
-    try:
-        raw.autocommit = True
-        with raw.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_advisory_key(schema_name)])
-            acquired = bool(cursor.fetchone()[0])
-        yield acquired
-    finally:
-        raw.close()  # ending the session releases the lock
+def firm_schema_lock(schema_name: str) -> AbstractContextManager[bool]:
+    """The one lock that provisioning and migrating a schema share; yields whether it was taken."""
+    return try_advisory_lock(f"schema-work:{schema_name}")
 
 
 def firm_provision(*, firm_id: int) -> Firm:
@@ -234,13 +249,7 @@ def _firm_provision_locked(*, firm_id: int) -> Firm:
             )
     with transaction.atomic():
         firm = Firm.objects.select_for_update().get(pk=firm_id)
-        now = timezone.now()
-        Domain.objects.filter(tenant=firm).update(is_active=True)
-        firm.status = Firm.Status.ACTIVE
-        firm.status_reason = ""
-        firm.activated_at = now
-        firm.save(update_fields=["status", "status_reason", "activated_at", "updated_at"])
-        Signup.objects.filter(pk=signup.pk).update(password_hash="", completed_at=now)
+        _firm_open(firm=firm, signup=signup)
     logger.info("firm %s (%s) is active", firm.slug, firm.schema_name)
     return firm
 

@@ -246,6 +246,8 @@ SPECTACULAR_SETTINGS = {
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "jobs"
 PROCRASTINATE_WORKER_DEFAULTS = {"install_signal_handlers": True}
 
+# Spare schemas kept migrated ahead of time, so a sign-up needs no migration (0 disables).
+PARKSUITE_POOL_SIZE = int(os.environ.get("PARKSUITE_POOL_SIZE", "3"))
 # How long an invitation link stays valid.
 PARKSUITE_INVITATION_DAYS = int(os.environ.get("PARKSUITE_INVITATION_DAYS", "7"))
 # A worker must have sent a heartbeat this recently for /readyz to pass.

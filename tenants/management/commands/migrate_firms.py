@@ -10,6 +10,7 @@ from django_tenants.utils import schema_exists
 
 from core.tenancy import use_public_schema
 from tenants.models import Firm
+from tenants.pool import pool_top_up
 from tenants.services import firm_schema_lock
 
 
@@ -38,6 +39,9 @@ class Command(BaseCommand):
                     done += 1
                 finally:
                     use_public_schema()
-        self.stdout.write(f"firm schemas migrated: {done}, busy or missing: {busy}, failed: {len(failed)}")
+        spares = pool_top_up(size=0)  # brings stale spares up to date, makes none
+        self.stdout.write(
+            f"firm schemas migrated: {done}, busy or missing: {busy}, failed: {len(failed)}, spares mended: {spares}"
+        )
         if failed:
             raise CommandError("these schemas failed to migrate:\n  " + "\n  ".join(failed))

@@ -1,0 +1,28 @@
+"""Advisory locks that survive django-tenants closing Django's connection mid-work."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def try_advisory_lock(name: str) -> Iterator[bool]:
+    """Try to take a cluster-wide lock named ``name``; yields whether it was taken.
+
+    The lock lives on a connection of its own: django-tenants closes Django's connection after
+    migrating a schema, which would silently drop a session lock held there. Ending that
+    connection (here, or by the process dying) releases the lock.
+    """
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        raw.autocommit = True
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [zlib.crc32(name.encode())])
+            acquired = bool(cursor.fetchone()[0])
+        yield acquired
+    finally:
+        raw.close()
