@@ -5,10 +5,19 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from core.readiness import lagging_schemas
 from tenants.models import Firm
 from tenants.services import SignupInput, signup_create
+
+
+def _shared_leaf() -> tuple[str, str]:
+    """The newest migration of the job queue's app: nothing depends on it, and in a firm schema it
+    is only a record (the queue lives in public), so re-applying it is harmless."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    app, name = loader.graph.leaf_nodes("procrastinate")[0]
+    return app, name
 
 
 def _forget(schema: str, app: str, name: str) -> None:
@@ -18,7 +27,7 @@ def _forget(schema: str, app: str, name: str) -> None:
 
 @pytest.mark.django_db
 def test_a_lagging_schema_is_migrated_and_readiness_recovers(firm_a: Firm, firm_b: Firm) -> None:
-    _forget(firm_a.schema_name, "tenants", "0001_initial")  # a no-op inside a firm schema
+    _forget(firm_a.schema_name, *_shared_leaf())  # a no-op inside a firm schema
     assert lagging_schemas() == [firm_a.schema_name]
 
     call_command("migrate_firms")
@@ -28,7 +37,7 @@ def test_a_lagging_schema_is_migrated_and_readiness_recovers(firm_a: Firm, firm_
 
 @pytest.mark.django_db
 def test_one_broken_schema_does_not_stop_the_others_and_is_named(firm_a: Firm, firm_b: Firm) -> None:
-    _forget(firm_a.schema_name, "tenants", "0001_initial")
+    _forget(firm_a.schema_name, *_shared_leaf())
     _forget(firm_b.schema_name, "accounts", "0001_initial")  # its tables exist: re-running fails
     waiting = signup_create(
         SignupInput(
