@@ -10,7 +10,11 @@ from procrastinate.contrib.django import app
 logger = logging.getLogger(__name__)
 
 
-@app.task(queue="provisioning", name="tenants.provision_firm")
+# A waiting owner outranks the pool: provisioning jobs are fetched before top-ups.
+PROVISIONING_PRIORITY = 10
+
+
+@app.task(queue="provisioning", name="tenants.provision_firm", priority=PROVISIONING_PRIORITY)
 def provision_firm(*, firm_id: int, schema_name: str) -> None:
     from .services import firm_provision
 
@@ -34,9 +38,15 @@ def provisioning_sweep(timestamp: int) -> None:
 
 
 @app.periodic(cron="*/5 * * * *")
-@app.task(queue="provisioning", name="tenants.top_up_spare_pool", queueing_lock="top_up_spare_pool")
+@app.task(queue="pool", name="tenants.top_up_spare_pool", queueing_lock="top_up_spare_pool")
 def top_up_spare_pool(timestamp: int | None = None) -> None:
-    """Keep the warm pool full (after each claim, and every five minutes)."""
-    from .pool import pool_top_up
+    """Keep the warm pool full (after each claim, and every five minutes).
 
-    pool_top_up()
+    One spare per run, then the job queues itself again: a provisioning job (which has the
+    higher priority) waits at most for one spare's migration, not for the whole pool's.
+    """
+    from .pool import pool_is_short, pool_top_up, pool_top_up_enqueue
+
+    pool_top_up(at_most=1)
+    if pool_is_short():
+        pool_top_up_enqueue()

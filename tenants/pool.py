@@ -33,6 +33,8 @@ def migration_state() -> str:
 
 def spare_claim() -> str | None:
     """Take one ready, current spare inside the caller's transaction; its schema name, or None."""
+    if settings.PARKSUITE_POOL_SIZE <= 0:  # the pool is switched off
+        return None
     spare = (
         SpareSchema.objects.select_for_update(skip_locked=True)
         .filter(ready=True, migration_state=migration_state())
@@ -53,11 +55,12 @@ def _migrate(schema_name: str) -> None:
     use_public_schema()
 
 
-def pool_top_up(*, size: int | None = None) -> int:
+def pool_top_up(*, size: int | None = None, at_most: int | None = None) -> int:
     """Bring the pool to ``size`` ready, current spares; returns how many were made or mended.
 
     One top-up runs at a time. Spares a crashed run left half-made, or that an upgrade left
-    behind the code, are finished by migrating them again.
+    behind the code, are finished by migrating them again. ``at_most`` bounds the new spares
+    made in this call, so a worker can interleave them with sign-ups that are waiting.
     """
     target = settings.PARKSUITE_POOL_SIZE if size is None else size
     with try_advisory_lock("spare-pool") as acquired:
@@ -69,7 +72,7 @@ def pool_top_up(*, size: int | None = None) -> int:
             SpareSchema.objects.filter(pk=spare.pk).update(ready=True, migration_state=migration_state())
             mended += 1
         made = 0
-        while SpareSchema.objects.filter(ready=True).count() < target:
+        while SpareSchema.objects.filter(ready=True).count() < target and (at_most is None or made < at_most):
             # Recorded first, so a crash leaves a row the next run finishes, not a stray schema.
             spare = SpareSchema.objects.create(schema_name=new_schema_name())
             _migrate(spare.schema_name)
@@ -78,6 +81,10 @@ def pool_top_up(*, size: int | None = None) -> int:
         if made or mended:
             logger.info("spare pool: %s made, %s mended, target %s", made, mended, target)
         return made + mended
+
+
+def pool_is_short() -> bool:
+    return SpareSchema.objects.filter(ready=True).count() < settings.PARKSUITE_POOL_SIZE
 
 
 def pool_top_up_enqueue() -> None:

@@ -131,6 +131,12 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+PASSWORD_HASHERS = [
+    "core.hashers.Argon2idHasher",
+    # Verifies (and upgrades at the next login) hashes made before Argon2id was the default.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
