@@ -3,8 +3,9 @@
 20 sign-ups through the public API, one after another with a pause between them (--interval,
 1 s by default: real sign-ups arrive minutes apart, and a pool of 3 refills in about a
 second); for each, the time from sending the request to the firm's login page answering
-200. Run twice in the same run: with the warm pool (PARKSUITE_POOL_SIZE) and with it disabled (every firm migrated from scratch by the
-provisioning job, as plain django-tenants does).
+200. Run twice in the same run: with the warm pool (PARKSUITE_POOL_SIZE) and with it
+disabled (every firm migrated from scratch by the provisioning job, as plain django-tenants
+does).
 
     .venv/bin/python benchmarks/provisioning.py [--signups 20] [--pool-size 3]
 
