@@ -7,16 +7,17 @@ bad host names does not reach the database either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import schema_context
 
@@ -74,8 +75,19 @@ def forget_hosts(hostnames: Iterable[str]) -> None:
     transaction.on_commit(forget)
 
 
-def firm_for_host(hostname: str) -> Firm | None:
-    """The firm an active domain names, or None. Cached."""
+@dataclass(frozen=True)
+class HostRoute:
+    """Where a host leads: a firm, and for an old address after a rename, where to redirect."""
+
+    firm: Firm
+    redirect_to: str = ""
+
+
+ROUTABLE_STATUSES = ("active", "suspended", "closed")
+
+
+def route_for_host(hostname: str) -> HostRoute | None:
+    """The route an active domain gives, or None. Cached."""
     from tenants.models import Domain
 
     key = host_cache_key(hostname)
@@ -90,12 +102,23 @@ def firm_for_host(hostname: str) -> Firm | None:
         .exclude(tenant__schema_name="public")
         .first()
     )
-    if domain is None:
+    now = timezone.now()
+    if domain is None or (domain.redirect_until and domain.redirect_until <= now):
         cache.set(key, _UNKNOWN, UNKNOWN_HOST_SECONDS)
         return None
-    firm = domain.tenant
-    cache.set(key, firm, settings.PARKSUITE_TENANT_CACHE_SECONDS)
-    return firm
+    seconds = settings.PARKSUITE_TENANT_CACHE_SECONDS
+    if domain.redirect_until:
+        route = HostRoute(firm=domain.tenant, redirect_to=domain.tenant.host)
+        seconds = max(1, min(seconds, int((domain.redirect_until - now).total_seconds())))
+    else:
+        route = HostRoute(firm=domain.tenant)
+    cache.set(key, route, seconds)
+    return route
+
+
+def firm_for_host(hostname: str) -> Firm | None:
+    route = route_for_host(hostname)
+    return route.firm if route else None
 
 
 class FirmMiddleware(TenantMainMiddleware):
@@ -110,12 +133,15 @@ class FirmMiddleware(TenantMainMiddleware):
             set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)
             return None
 
-        firm = firm_for_host(hostname)
-        if firm is None or firm.status not in ("active", "suspended"):
+        route = route_for_host(hostname)
+        if route is None or route.firm.status not in ROUTABLE_STATUSES or route.firm.purged_at:
             return unknown_host_response(request, hostname)
-        if firm.status == "suspended":
-            translation.activate(translation.get_language_from_request(request))
-            return render(request, "core/firm_suspended.html", {"firm": firm}, status=403)
+        if route.redirect_to:
+            port = request.get_host().partition(":")[2]
+            target = f"{request.scheme}://{route.redirect_to}{':' + port if port else ''}{request.get_full_path()}"
+            # 302, not 301: once the redirect ends the old address may belong to someone else.
+            return HttpResponseRedirect(target)
+        firm = route.firm
         firm.domain_url = hostname  # type: ignore[attr-defined]
         request.tenant = firm  # type: ignore[attr-defined]
         connection.set_tenant(firm)  # type: ignore[attr-defined]
@@ -137,3 +163,42 @@ def public_url(path: str = "/") -> str:
 
 def is_public_request(request: HttpRequest) -> bool:
     return getattr(request, "tenant", PUBLIC_SITE).schema_name == "public"
+
+
+# What people of a suspended or closing firm may still do: read, sign in and out, switch
+# language, and (owners of a closing firm) take the closure back.
+RESTRICTED_POST_PATHS = ("/accounts/login/", "/accounts/logout/", "/language/", "/settings/closure/cancel/")
+
+
+class FirmStatusMiddleware:
+    """A suspended or closing firm is read-only: every page says so, the API answers 403."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        firm = getattr(request, "tenant", PUBLIC_SITE)
+        status = getattr(firm, "status", "active")
+        if firm.schema_name == "public" or status == "active":
+            return self.get_response(request)
+        code = "firm_suspended" if status == "suspended" else "firm_closing"
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": code, "detail": firm_notice(firm), "fields": {}}, status=403)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.path not in RESTRICTED_POST_PATHS:
+            return render(request, "core/firm_restricted.html", {"firm": firm, "notice": firm_notice(firm)}, status=403)
+        return self.get_response(request)
+
+
+def firm_notice(firm: Any) -> str:
+    """The sentence every page of a restricted firm shows."""
+    if firm.status == "suspended":
+        return translation.gettext(
+            "This workspace is suspended: you can read and export your data, but not change it. "
+            "The owner can contact ParkSuite support to restore it."
+        )
+    if firm.status == "closed" and firm.purge_after:
+        date = timezone.localtime(firm.purge_after).date().isoformat()
+        return translation.gettext(
+            "This workspace is closing: its data will be deleted on %(date)s. Export what you need before then."
+        ) % {"date": date}
+    return ""

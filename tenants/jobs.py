@@ -50,3 +50,13 @@ def top_up_spare_pool(timestamp: int | None = None) -> None:
     pool_top_up(at_most=1)
     if pool_is_short():
         pool_top_up_enqueue()
+
+
+@app.periodic(cron="17 3 * * *")
+@app.task(queue="provisioning", name="tenants.purge_closed_firms", queueing_lock="purge_closed_firms")
+def purge_closed_firms(timestamp: int | None = None) -> None:
+    """Every night: delete the data of firms whose 30-day grace period has ended; end old redirects."""
+    from .lifecycle import firm_purge_due
+
+    for schema in firm_purge_due():
+        logger.info("purged %s", schema, extra={"schema": schema})

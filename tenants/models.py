@@ -46,6 +46,9 @@ class Firm(TenantMixin):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # Closing: the firm stays readable (for export) until purge_after, then a job drops it.
+    purge_after = models.DateTimeField(_("data deleted after"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("data deleted"), null=True, blank=True)
 
     # The provisioning job creates and migrates the schema; a request never does.
     auto_create_schema = False
@@ -80,6 +83,8 @@ class Domain(DomainMixin):
     """A host name that serves a firm. Only active domains route."""
 
     is_active = models.BooleanField(_("active"), default=False)
+    # An old address after a rename: it redirects to the firm's primary host until then.
+    redirect_until = models.DateTimeField(_("redirects until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("domain")
@@ -135,3 +140,30 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+class FirmEvent(models.Model):
+    """One lifecycle transition of a firm: what, who, when and why. Append-only."""
+
+    class Action(models.TextChoices):
+        SUSPENDED = "suspended", _("Suspended")
+        REACTIVATED = "reactivated", _("Reactivated")
+        CLOSE_REQUESTED = "close_requested", _("Closure requested")
+        CLOSE_CANCELLED = "close_cancelled", _("Closure cancelled")
+        PURGED = "purged", _("Data deleted")
+        RENAMED = "renamed", _("Address changed")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    actor = models.CharField(_("by"), max_length=300)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm event")
+        verbose_name_plural = _("firm events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.firm_id} {self.action}"

@@ -60,7 +60,9 @@ def signup_validate(data: SignupInput) -> dict[str, list[str]]:
         for message in exc.messages:
             add("slug", message)
     else:
-        if Firm.objects.filter(slug=slug).exists():
+        from .lifecycle import slug_is_free
+
+        if not slug_is_free(slug):
             add("slug", _("This address is already taken."))
 
     owner_name = data.owner_name.strip()

@@ -37,3 +37,18 @@ class InvitationAcceptForm(forms.Form):
 
 class FirmProfileForm(forms.Form):
     name = forms.CharField(label=_("Firm name"), max_length=200)
+
+
+class SlugChangeForm(forms.Form):
+    slug = forms.CharField(
+        label=_("New web address"),
+        max_length=31,
+        help_text=_("The old address keeps working for 30 days and sends people to the new one."),
+    )
+
+
+class CloseFirmForm(forms.Form):
+    confirm_slug = forms.CharField(label=_("Type the firm's address to confirm"), max_length=31)
+    reason = forms.CharField(
+        label=_("Why are you leaving? (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -22,7 +22,7 @@ from core.forms import add_service_errors
 from tenants.services import firm_profile_update
 
 from . import selectors, services
-from .forms import FirmProfileForm, InvitationAcceptForm, InvitationForm, LoginForm
+from .forms import CloseFirmForm, FirmProfileForm, InvitationAcceptForm, InvitationForm, LoginForm, SlugChangeForm
 
 MODULES = {
     "crm": "CRM",
@@ -198,3 +198,67 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         {"form": form, "invitation": invitation},
         status=400 if form.errors else 200,
     )
+
+
+def _owner_only(request: HttpRequest) -> HttpResponse | None:
+    if getattr(request.user, "role", "") != "owner":
+        return HttpResponseForbidden(_("Only the firm's owner can do this."))
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_lifecycle(request: HttpRequest) -> HttpResponse:
+    """The owner's danger zone: change the firm's address, close the firm."""
+    from tenants.lifecycle import actor_label, firm_close_request, firm_slug_change
+    from tenants.selectors import firm_url
+
+    denied = _owner_only(request)
+    if denied:
+        return denied
+    firm = request.tenant  # type: ignore[attr-defined]
+    slug_form = SlugChangeForm(request.POST if request.POST.get("action") == "rename" else None)
+    close_form = CloseFirmForm(request.POST if request.POST.get("action") == "close" else None)
+    actor = actor_label(request.user, where=firm.schema_name)
+    if request.method == "POST" and slug_form.is_bound and slug_form.is_valid():
+        try:
+            firm = firm_slug_change(firm_id=firm.pk, new_slug=slug_form.cleaned_data["slug"], actor=actor)
+        except ApplicationError as exc:
+            add_service_errors(slug_form, exc)
+        else:
+            # Sessions are per host: the owner signs in again at the new address.
+            return redirect(f"{firm_url(firm=firm, request=request)}accounts/login/")
+    if request.method == "POST" and close_form.is_bound and close_form.is_valid():
+        try:
+            firm_close_request(
+                firm_id=firm.pk,
+                actor=actor,
+                confirm_slug=close_form.cleaned_data["confirm_slug"],
+                reason=close_form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            add_service_errors(close_form, exc)
+        else:
+            messages.warning(request, _("The firm is closing. You can take this back until its data is deleted."))
+            return redirect("settings_lifecycle")
+    bad = slug_form.errors or close_form.errors
+    context = {"firm": firm, "slug_form": slug_form, "close_form": close_form}
+    return render(request, "accounts/settings_lifecycle.html", context, status=400 if bad else 200)
+
+
+@login_required
+@require_POST
+def firm_closure_cancel(request: HttpRequest) -> HttpResponse:
+    from tenants.lifecycle import actor_label, firm_close_cancel
+
+    denied = _owner_only(request)
+    if denied:
+        return denied
+    firm = request.tenant  # type: ignore[attr-defined]
+    try:
+        firm_close_cancel(firm_id=firm.pk, actor=actor_label(request.user, where=firm.schema_name))
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("The closure is cancelled. Welcome back."))
+    return redirect("settings_lifecycle")

@@ -47,15 +47,18 @@ def test_a_firm_still_provisioning_is_not_routable(firm_a: Firm) -> None:
 
 
 @pytest.mark.django_db
-def test_a_suspended_firm_shows_the_suspended_page_and_nothing_else(firm_a: Firm) -> None:
+def test_a_suspended_firm_can_be_read_but_not_changed(firm_a: Firm) -> None:
     firm_a.status = Firm.Status.SUSPENDED
     firm_a.save()
+    client = Client(HTTP_HOST=firm_a.host, HTTP_ACCEPT_LANGUAGE="en")
 
-    response = Client(HTTP_HOST=firm_a.host).get("/accounts/login/")
+    login = client.get("/accounts/login/")
+    write = client.post("/settings/", {"name": "Renamed"})
 
-    assert response.status_code == 403
-    assert firm_a.name.encode() in response.content
-    assert b'name="password"' not in response.content
+    assert login.status_code == 200
+    assert b"This workspace is suspended" in login.content
+    assert write.status_code == 403
+    assert Firm.objects.get(pk=firm_a.pk).name == firm_a.name
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         for locale_dir in settings.LOCALE_PATHS:
             for po_path in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.po")):
                 catalog = polib.pofile(str(po_path))
-                problems = [e.msgid for e in catalog if e.fuzzy or (not e.translated() and not e.obsolete)]
+                problems = [e.msgid for e in catalog if not e.obsolete and (e.fuzzy or not e.translated())]
                 if problems:
                     raise CommandError(f"{po_path}: {len(problems)} untranslated or fuzzy entries, e.g. {problems[:3]}")
                 catalog.save_as_mofile(str(po_path.with_suffix(".mo")))
