@@ -1,0 +1,167 @@
+"""The fleet migrator: every firm schema and every spare to the latest migration, fast.
+
+django-tenants' standard executor visits every schema in turn and runs the whole ``migrate``
+command there: it loads the migration graph, renders the project state, and sends the
+post-migrate signals for every app, even when there is nothing to do. Here:
+
+- one query finds the schemas that lag (a no-op deploy costs that query and nothing else);
+- worker processes (bounded by ``jobs``) each load the graph once and reuse it, and reuse
+  the rendered state for schemas that stand at the same migrations;
+- post-migrate work (content types, permissions) runs only for the apps that changed;
+- each schema is migrated under the lock provisioning uses, and its failure is its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.contenttypes.management import create_contenttypes
+from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.state import ProjectState
+
+from core.readiness import schemas_missing_migrations
+from core.tenancy import use_public_schema
+
+from .models import Firm, SpareSchema
+
+logger = logging.getLogger(__name__)
+
+FLEET_STATUSES = (Firm.Status.ACTIVE, Firm.Status.SUSPENDED, Firm.Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class SchemaResult:
+    schema: str
+    outcome: str  # "migrated", "busy" or "failed"
+    applied: int = 0
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class FleetReport:
+    checked: int = 0
+    lagging: int = 0
+    results: list[SchemaResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[SchemaResult]:
+        return [r for r in self.results if r.outcome != "migrated"]
+
+
+def fleet_schemas() -> list[str]:
+    """Every schema the fleet holds: live firms (closing ones too, until purged) and spares."""
+    firms = Firm.objects.filter(status__in=FLEET_STATUSES, purged_at__isnull=True).exclude(schema_name="public")
+    return list(firms.values_list("schema_name", flat=True)) + list(
+        SpareSchema.objects.values_list("schema_name", flat=True)
+    )
+
+
+# --- in each worker process -------------------------------------------------------------
+
+_executor: MigrationExecutor | None = None
+_states: dict[frozenset[tuple[str, str]], ProjectState] = {}
+
+
+def _worker_init(*, forked: bool = True) -> None:
+    global _executor
+    if forked:
+        # Forget (never close) a connection inherited from the parent: closing it would end
+        # the parent's session, which shares the socket. Each worker opens its own.
+        for conn in connections.all(initialized_only=True):
+            conn.connection = None
+    use_public_schema()
+    _executor = MigrationExecutor(connection)
+    _states.clear()
+
+
+def _state_for(executor: MigrationExecutor, applied: frozenset[tuple[str, str]]) -> ProjectState:
+    if applied not in _states:
+        _states[applied] = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]
+    return _states[applied].clone()
+
+
+def migrate_schema(schema: str) -> SchemaResult:
+    """Migrate one schema with this process's loaded graph. Runs in a worker process."""
+    from .services import firm_schema_lock
+
+    if _executor is None:
+        _worker_init(forked=False)
+    executor = _executor
+    assert executor is not None  # noqa: S101  (set just above)
+    start = time.perf_counter()
+    with firm_schema_lock(schema) as acquired:
+        if not acquired:
+            return SchemaResult(schema, "busy", error="provisioning or another migrator holds it")
+        try:
+            # The schema's own django_migrations table, never public's (search path without public).
+            connection.set_schema(schema, include_public=False)  # type: ignore[attr-defined]
+            recorder = MigrationRecorder(connection)
+            recorder.ensure_schema()
+            connection.set_schema(schema)  # type: ignore[attr-defined]
+            executor.recorder = recorder
+            executor.loader.applied_migrations = recorder.applied_migrations()  # type: ignore[assignment]
+            executor.loader.check_consistent_history(connection)
+            targets = executor.loader.graph.leaf_nodes()
+            plan = executor.migration_plan(targets)
+            if plan:
+                state = _state_for(executor, frozenset(executor.loader.applied_migrations))
+                executor.migrate(targets, plan=plan, state=state)
+                for label in sorted({migration.app_label for migration, _backwards in plan}):
+                    app_config = global_apps.get_app_config(label)
+                    create_contenttypes(app_config, verbosity=0, apps=global_apps)
+                    create_permissions(app_config, verbosity=0, apps=global_apps)
+            return SchemaResult(schema, "migrated", applied=len(plan), seconds=time.perf_counter() - start)
+        except Exception as exc:
+            logger.exception("fleet: migrating %s failed", schema, extra={"schema": schema})
+            return SchemaResult(
+                schema, "failed", seconds=time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"
+            )
+        finally:
+            use_public_schema()
+
+
+# --- in the coordinating process ----------------------------------------------------------
+
+
+def fleet_migrate(
+    *, jobs: int = 2, schemas: list[str] | None = None, progress: Callable[[int, int, SchemaResult], Any] | None = None
+) -> FleetReport:
+    """Bring the lagging schemas of the fleet to the latest migration, ``jobs`` at a time."""
+    from .pool import migration_state
+
+    start = time.perf_counter()
+    candidates = fleet_schemas() if schemas is None else schemas
+    lagging = schemas_missing_migrations(candidates)
+    report = FleetReport(checked=len(candidates), lagging=len(lagging))
+    if lagging and (jobs <= 1 or len(lagging) == 1):
+        for done, schema in enumerate(lagging, start=1):  # in this process, in its transaction
+            report.results.append(migrate_schema(schema))
+            if progress:
+                progress(done, len(lagging), report.results[-1])
+    elif lagging:
+        connections.close_all()  # the workers are forked: they must not inherit our connection
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_worker_init) as pool:
+            futures = [pool.submit(migrate_schema, schema) for schema in lagging]
+            for done, future in enumerate(as_completed(futures), start=1):
+                result = future.result()
+                report.results.append(result)
+                if progress:
+                    progress(done, len(lagging), result)
+    migrated = [r.schema for r in report.results if r.outcome == "migrated"]
+    SpareSchema.objects.filter(schema_name__in=migrated).update(ready=True, migration_state=migration_state())
+    # A spare that was current is current still (its state fingerprint did not change).
+    report.seconds = time.perf_counter() - start
+    return report
