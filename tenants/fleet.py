@@ -29,6 +29,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
 
+from core.locks import AdvisoryLocker
 from core.readiness import schemas_missing_migrations
 from core.tenancy import use_public_schema
 
@@ -71,11 +72,12 @@ def fleet_schemas() -> list[str]:
 # --- in each worker process -------------------------------------------------------------
 
 _executor: MigrationExecutor | None = None
+_locker: AdvisoryLocker | None = None
 _states: dict[frozenset[tuple[str, str]], ProjectState] = {}
 
 
 def _worker_init(*, forked: bool = True) -> None:
-    global _executor
+    global _executor, _locker  # one of each per worker process
     if forked:
         # Forget (never close) a connection inherited from the parent: closing it would end
         # the parent's session, which shares the socket. Each worker opens its own.
@@ -83,25 +85,38 @@ def _worker_init(*, forked: bool = True) -> None:
             conn.connection = None
     use_public_schema()
     _executor = MigrationExecutor(connection)
+    _locker = AdvisoryLocker()
+    _states.clear()
+
+
+def _worker_reset() -> None:
+    global _executor, _locker
+    if _locker is not None:
+        _locker.close()
+    _executor, _locker = None, None
     _states.clear()
 
 
 def _state_for(executor: MigrationExecutor, applied: frozenset[tuple[str, str]]) -> ProjectState:
+    """The project state at these applied migrations, rendered once and cloned for each schema."""
     if applied not in _states:
-        _states[applied] = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]
+        state = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]
+        state.apps  # noqa: B018  (render now: clones of a rendered state skip the costly render)
+        _states[applied] = state
     return _states[applied].clone()
 
 
 def migrate_schema(schema: str) -> SchemaResult:
     """Migrate one schema with this process's loaded graph. Runs in a worker process."""
-    from .services import firm_schema_lock
+    from .services import SCHEMA_LOCK_PREFIX
 
-    if _executor is None:
+    if _executor is None or _locker is None:
         _worker_init(forked=False)
-    executor = _executor
+    executor, locker = _executor, _locker
     assert executor is not None  # noqa: S101  (set just above)
+    assert locker is not None  # noqa: S101
     start = time.perf_counter()
-    with firm_schema_lock(schema) as acquired:
+    with locker.hold(f"{SCHEMA_LOCK_PREFIX}{schema}") as acquired:
         if not acquired:
             return SchemaResult(schema, "busy", error="provisioning or another migrator holds it")
         try:
@@ -146,10 +161,13 @@ def fleet_migrate(
     lagging = schemas_missing_migrations(candidates)
     report = FleetReport(checked=len(candidates), lagging=len(lagging))
     if lagging and (jobs <= 1 or len(lagging) == 1):
-        for done, schema in enumerate(lagging, start=1):  # in this process, in its transaction
-            report.results.append(migrate_schema(schema))
-            if progress:
-                progress(done, len(lagging), report.results[-1])
+        try:
+            for done, schema in enumerate(lagging, start=1):  # in this process, in its transaction
+                report.results.append(migrate_schema(schema))
+                if progress:
+                    progress(done, len(lagging), report.results[-1])
+        finally:
+            _worker_reset()
     elif lagging:
         connections.close_all()  # the workers are forked: they must not inherit our connection
         context = multiprocessing.get_context("fork")

@@ -187,9 +187,12 @@ def firm_provisioning_enqueue(*, firm: Firm) -> bool:
     return True
 
 
+SCHEMA_LOCK_PREFIX = "schema-work:"
+
+
 def firm_schema_lock(schema_name: str) -> AbstractContextManager[bool]:
     """The one lock that provisioning and migrating a schema share; yields whether it was taken."""
-    return try_advisory_lock(f"schema-work:{schema_name}")
+    return try_advisory_lock(f"{SCHEMA_LOCK_PREFIX}{schema_name}")
 
 
 def firm_provision(*, firm_id: int) -> Firm:
