@@ -60,3 +60,21 @@ def purge_closed_firms(timestamp: int | None = None) -> None:
 
     for schema in firm_purge_due():
         logger.info("purged %s", schema, extra={"schema": schema})
+
+
+@app.periodic(cron="41 2 * * *")
+@app.task(queue="maintenance", name="tenants.backup_all_firms", queueing_lock="backup_all_firms")
+def backup_all_firms(timestamp: int | None = None) -> None:
+    """Every night: an archive of every live firm, then drop archives past the retention period."""
+    from .backup import backups_prune, firm_backup
+    from .models import Firm
+
+    live = Firm.objects.filter(
+        status__in=[Firm.Status.ACTIVE, Firm.Status.SUSPENDED, Firm.Status.CLOSED], purged_at__isnull=True
+    ).exclude(schema_name="public")
+    for firm in live:
+        try:
+            firm_backup(slug=firm.slug)
+        except Exception:
+            logger.exception("nightly backup of %s failed", firm.schema_name, extra={"schema": firm.schema_name})
+    backups_prune()

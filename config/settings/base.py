@@ -255,6 +255,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {"install_signal_handlers": True}
 
 # Spare schemas kept migrated ahead of time, so a sign-up needs no migration (0 disables).
 PARKSUITE_POOL_SIZE = int(os.environ.get("PARKSUITE_POOL_SIZE", "3"))
+# Per-firm backup archives (tenant_backup and the nightly job) and how long they are kept.
+PARKSUITE_BACKUP_DIR = Path(os.environ.get("PARKSUITE_BACKUP_DIR", DATA_DIR / "backups"))
+PARKSUITE_BACKUP_KEEP_DAYS = int(os.environ.get("PARKSUITE_BACKUP_KEEP_DAYS", "14"))
 # How long an invitation link stays valid.
 PARKSUITE_INVITATION_DAYS = int(os.environ.get("PARKSUITE_INVITATION_DAYS", "7"))
 # A worker must have sent a heartbeat this recently for /readyz to pass.

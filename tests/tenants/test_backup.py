@@ -1,0 +1,107 @@
+"""Per-firm backup and restore: a round trip keeps every table's checksum; bad input changes nothing."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django_tenants.utils import schema_context, schema_exists
+
+from apps.accounts.models import Invitation, User
+from tenants.backup import firm_backup, schema_fingerprint
+from tenants.models import Firm
+from tests.conftest import PASSWORD, SPECS
+
+
+def _firm_counts() -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+        schemas = cursor.fetchone()[0]
+    return Firm.objects.count(), schemas
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_round_trip_keeps_every_table_identical(firm_a: Firm, tmp_path: Path) -> None:
+    with schema_context(firm_a.schema_name):
+        owner = User.objects.get(email=SPECS["a"].owner_email)
+        User.objects.create_user("李四@alpha.example", "Another-Pass-2026", full_name="李四 \t 'quoted' \\ name")
+        Invitation.objects.create(
+            email="x@alpha.example", token_hash="h" * 64, invited_by=owner, expires_at=owner.date_joined
+        )
+
+    call_command("tenant_backup", firm_a.slug, "--out", str(tmp_path))
+    archive = next(tmp_path.glob("*.tar"))
+    call_command("tenant_restore", str(archive), "--as", "alpha-copy")
+
+    copy = Firm.objects.get(slug="alpha-copy")
+    assert copy.schema_name != firm_a.schema_name
+    assert copy.status == Firm.Status.ACTIVE
+    original, restored = schema_fingerprint(firm_a.schema_name), schema_fingerprint(copy.schema_name)
+    assert restored == original
+    assert restored["accounts_user"]["rows"] == 2
+    assert firm_backup(slug="alpha-copy", directory=tmp_path / "again").manifest["tables"] == original
+    client = Client(HTTP_HOST=copy.host)
+    login = client.post("/accounts/login/", {"username": SPECS["a"].owner_email, "password": PASSWORD})
+    assert login.status_code == 302
+
+
+@pytest.mark.django_db
+def test_backing_up_an_unknown_firm_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="No firm with the address"):
+        call_command("tenant_backup", "no-such-firm", "--out", str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def _corrupt_archives(tmp_path: Path, good: Path) -> list[Path]:
+    random_bytes = tmp_path / "random.tar"
+    random_bytes.write_bytes(b"\x00\xff not a tar file" * 100)
+    truncated = tmp_path / "truncated.tar"
+    truncated.write_bytes(good.read_bytes()[:2000])
+    no_manifest = tmp_path / "no-manifest.tar"
+    with tarfile.open(no_manifest, "w") as archive:
+        info = tarfile.TarInfo("schema.dump")
+        info.size = 3
+        archive.addfile(info, io.BytesIO(b"abc"))
+    tampered = tmp_path / "tampered.tar"
+    with tarfile.open(good) as source, tarfile.open(tampered, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "schema.dump":
+                data = data[:-10] + b"0123456789"
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    return [random_bytes, truncated, no_manifest, tampered]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_corrupt_archives_are_refused_and_nothing_is_created(firm_a: Firm, tmp_path: Path) -> None:
+    good = firm_backup(slug=firm_a.slug, directory=tmp_path).path
+    before = _firm_counts()
+
+    for bad in _corrupt_archives(tmp_path, good):
+        with pytest.raises(CommandError, match="not a ParkSuite firm backup"):
+            call_command("tenant_restore", str(bad), "--as", "restored-firm")
+
+    assert _firm_counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("slug", "message"), [("beta-firm", "已被占用"), ("admin", "保留"), ("x", "字符")])
+def test_restoring_over_a_taken_or_bad_slug_is_refused_and_nothing_changes(
+    firm_a: Firm, firm_b: Firm, tmp_path: Path, slug: str, message: str
+) -> None:
+    good = firm_backup(slug=firm_a.slug, directory=tmp_path).path
+    before = _firm_counts()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("tenant_restore", str(good), "--as", slug)
+
+    assert _firm_counts() == before
+    assert schema_exists(firm_b.schema_name)
+    assert Firm.objects.get(schema_name=firm_b.schema_name).slug == "beta-firm"
