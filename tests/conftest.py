@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from core.tenancy import use_public_schema
@@ -111,9 +112,13 @@ def _login(client: Client, email: str) -> Client:
 
 @pytest.fixture(autouse=True)
 def _clean_state() -> Iterator[None]:
+    # Code outside a request (services, commands) speaks English in tests; requests still
+    # pick their language from the browser, as in production.
+    translation.activate("en")
     cache.clear()
     yield
     cache.clear()
+    translation.deactivate()
     use_public_schema()
 
 

@@ -92,7 +92,9 @@ def test_corrupt_archives_are_refused_and_nothing_is_created(firm_a: Firm, tmp_p
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("slug", "message"), [("beta-firm", "已被占用"), ("admin", "保留"), ("x", "字符")])
+@pytest.mark.parametrize(
+    ("slug", "message"), [("beta-firm", "already taken"), ("admin", "reserved"), ("x", "characters")]
+)
 def test_restoring_over_a_taken_or_bad_slug_is_refused_and_nothing_changes(
     firm_a: Firm, firm_b: Firm, tmp_path: Path, slug: str, message: str
 ) -> None:
