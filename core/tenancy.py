@@ -166,8 +166,14 @@ def is_public_request(request: HttpRequest) -> bool:
 
 
 # What people of a suspended or closing firm may still do: read, sign in and out, switch
-# language, and (owners of a closing firm) take the closure back.
-RESTRICTED_POST_PATHS = ("/accounts/login/", "/accounts/logout/", "/language/", "/settings/closure/cancel/")
+# language, export (owners), and take a closure back (owners).
+RESTRICTED_POST_PATHS = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/language/",
+    "/settings/closure/cancel/",
+    "/settings/export/",
+)
 
 
 class FirmStatusMiddleware:

@@ -9,7 +9,8 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.cache import patch_vary_headers
@@ -23,6 +24,7 @@ from tenants.services import firm_profile_update
 
 from . import selectors, services
 from .forms import CloseFirmForm, FirmProfileForm, InvitationAcceptForm, InvitationForm, LoginForm, SlugChangeForm
+from .models import FirmExport
 
 MODULES = {
     "crm": "CRM",
@@ -262,3 +264,40 @@ def firm_closure_cancel(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("The closure is cancelled. Welcome back."))
     return redirect("settings_lifecycle")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_export(request: HttpRequest) -> HttpResponse:
+    """The owner exports all the firm's data (allowed while suspended or closing, too)."""
+    from .exports import export_request
+
+    denied = _owner_only(request)
+    if denied:
+        return denied
+    if request.method == "POST":
+        export_request(actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Your export is being prepared. This page shows its progress."))
+        return redirect("firm_export")
+    exports = FirmExport.objects.select_related("requested_by")[:20]
+    return render(request, "accounts/settings_export.html", {"exports": exports})
+
+
+@login_required
+def firm_export_rows(request: HttpRequest) -> HttpResponse:
+    denied = _owner_only(request)
+    if denied:
+        return denied
+    exports = FirmExport.objects.select_related("requested_by")[:20]
+    return render(request, "accounts/_export_rows.html", {"exports": exports})
+
+
+@login_required
+def firm_export_download(request: HttpRequest, export_id: int) -> HttpResponseBase:
+    from .exports import export_file
+
+    try:
+        path = export_file(actor=request.user, export_id=export_id)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        return render(request, "404.html", {"message": exc.detail}, status=exc.status)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

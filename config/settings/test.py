@@ -1,5 +1,8 @@
 """Settings for the test suite: the same as development, with fast hashing and local mail."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,3 +17,7 @@ CACHES = {
 # Live-server threads must not keep connections open past their request, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Files a test run writes (exports, backups) go to a folder of its own.
+_TEST_FILES = Path(tempfile.mkdtemp(prefix="parksuite-test-files-"))
+MEDIA_ROOT = _TEST_FILES / "media"
+PARKSUITE_BACKUP_DIR = _TEST_FILES / "backups"

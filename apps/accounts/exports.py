@@ -1,0 +1,121 @@
+"""Data portability: every record of the firm as CSV files in one ZIP, built by a job.
+
+CSV files are UTF-8 with a byte-order mark (Excel then opens Chinese text correctly), and a
+cell that a spreadsheet would run as a formula is prefixed with a quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import NotAllowed, NotFound
+
+from .models import FirmExport, User
+
+logger = logging.getLogger(__name__)
+
+EXPORT_DAYS = 7
+# Secrets and framework tables are never exported.
+SKIPPED_MODELS = {"sessions.session", "authtoken.token", "contenttypes.contenttype", "auth.permission", "auth.group"}
+SKIPPED_FIELDS = {"password", "token_hash", "key", "session_data"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A cell as text, defused if a spreadsheet would treat it as a formula (OWASP)."""
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def exportable_models() -> list[type[models.Model]]:
+    """Every model stored in a firm's schema, but for the skipped ones, in a stable order."""
+    labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
+    found = []
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if model._meta.app_label in labels and label not in SKIPPED_MODELS and not model._meta.proxy:
+            found.append(model)
+    return sorted(found, key=lambda m: m._meta.label_lower)
+
+
+def export_dir() -> Path:
+    """Where this firm's exports live: the path carries the schema."""
+    return Path(settings.MEDIA_ROOT) / connection.schema_name / "exports"  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def export_request(*, actor: User) -> FirmExport:
+    """The owner asks for an export; a job builds it (the page shows its progress)."""
+    if actor.role != User.Role.OWNER:
+        raise NotAllowed(_("Only the firm's owner can export its data."))
+    from .jobs import build_export
+
+    export = FirmExport.objects.create(requested_by=actor)
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    transaction.on_commit(lambda: build_export.defer(schema_name=schema, export_id=export.pk))
+    return export
+
+
+def export_build(*, export_id: int) -> FirmExport:
+    """Write the ZIP, one CSV per entity, updating the progress as it goes."""
+    export = FirmExport.objects.get(pk=export_id)
+    FirmExport.objects.filter(pk=export_id).update(status=FirmExport.Status.RUNNING, progress=0)
+    directory = export_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"export-{export.pk}-{timezone.now():%Y%m%d%H%M%S}.zip"
+    partial = directory / (name + ".partial")
+    models_to_export = exportable_models()
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for index, model in enumerate(models_to_export, start=1):
+                archive.writestr(f"{model._meta.label_lower.replace('.', '_')}.csv", _csv_for(model))
+                FirmExport.objects.filter(pk=export_id).update(progress=int(100 * index / len(models_to_export)))
+        partial.rename(directory / name)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        FirmExport.objects.filter(pk=export_id).update(status=FirmExport.Status.FAILED, error=str(exc)[:2000])
+        raise
+    now = timezone.now()
+    FirmExport.objects.filter(pk=export_id).update(
+        status=FirmExport.Status.DONE,
+        progress=100,
+        file_name=name,
+        size_bytes=(directory / name).stat().st_size,
+        finished_at=now,
+        expires_at=now + timedelta(days=EXPORT_DAYS),
+    )
+    return FirmExport.objects.get(pk=export_id)
+
+
+def _csv_for(model: type[models.Model]) -> bytes:
+    fields = [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([f.attname for f in fields])
+    for row in model._default_manager.order_by("pk").values_list(*[f.attname for f in fields]).iterator(2000):
+        writer.writerow([safe_cell(value) for value in row])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def export_file(*, actor: User, export_id: int) -> Path:
+    """The file of a finished, unexpired export, for the owner only."""
+    if actor.role != User.Role.OWNER:
+        raise NotAllowed(_("Only the firm's owner can export its data."))
+    export = FirmExport.objects.filter(pk=export_id).first()
+    if export is None or not export.downloadable:
+        raise NotFound(_("This export does not exist or its link has expired."))
+    return export_dir() / export.file_name
