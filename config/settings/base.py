@@ -42,12 +42,19 @@ PARKSUITE_URL_PORT = os.environ.get("PARKSUITE_URL_PORT", "8000" if DEBUG else "
 ALLOWED_HOSTS = [PARKSUITE_DOMAIN, f".{PARKSUITE_DOMAIN}", *PARKSUITE_PUBLIC_HOSTS]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded_database_url()
+# Behind PgBouncer in transaction mode: every statement runs in a transaction that sets the
+# firm's search path locally (core/db/base.py); no server-side prepared statements or cursors.
+PARKSUITE_PGBOUNCER = env_bool("PARKSUITE_PGBOUNCER", False)
 DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         **dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "core.db",
+        "TRANSACTION_POOLING": PARKSUITE_PGBOUNCER,
     }
 }
+if PARKSUITE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 # A socket directory given as ?host=/path belongs in HOST, where every tool looks for it.
 if DATABASES["default"].get("OPTIONS", {}).get("host"):
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
