@@ -97,11 +97,13 @@ def route_for_host(hostname: str) -> HostRoute | None:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     domain = (
-        Domain.objects.select_related("tenant")
-        .filter(domain=hostname, is_active=True)
-        .exclude(tenant__schema_name="public")
-        .first()
+        Domain.objects.select_related("tenant").filter(domain=hostname).exclude(tenant__schema_name="public").first()
     )
+    if domain is not None and not domain.is_active:
+        # A firm still being provisioned: its domain goes live any moment. Remembering "no
+        # firm here" now could outlive the activation (a request that read the row before
+        # the worker's commit would write it after the worker cleared the cache).
+        return None
     now = timezone.now()
     if domain is None or (domain.redirect_until and domain.redirect_until <= now):
         cache.set(key, _UNKNOWN, UNKNOWN_HOST_SECONDS)

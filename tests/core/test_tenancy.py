@@ -110,3 +110,13 @@ def test_changing_a_domain_or_firm_invalidates_the_cache(firm_a: Firm) -> None:
 def test_health_is_always_ok(public_client: Client, client_a: Client) -> None:
     assert public_client.get("/healthz").json() == {"status": "ok"}
     assert client_a.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_host_being_provisioned_is_not_remembered_as_unknown(firm_a: Firm) -> None:
+    Domain.objects.filter(tenant=firm_a).update(is_active=False)
+    assert firm_for_host(firm_a.host) is None
+
+    Domain.objects.filter(tenant=firm_a).update(is_active=True)  # activation, signals or not
+
+    assert firm_for_host(firm_a.host) == firm_a
