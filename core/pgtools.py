@@ -43,5 +43,11 @@ def schema_ddl(schema_name: str) -> str:
     """The schema's definition as pg_dump writes it, with its own name replaced by SCHEMA."""
     out = run_pg("pg_dump", "--schema-only", "--no-owner", "--no-privileges", f"--schema={schema_name}").stdout
     text = out.decode()
-    lines = [line for line in text.splitlines() if not line.startswith("--") and line.strip()]
+    # Some servers stamp each column with a per-table "pg_attver" attribute option: an
+    # artefact of that server, not of the schema's definition.
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.startswith("--") and line.strip() and "(pg_attver=" not in line
+    ]
     return "\n".join(lines).replace(schema_name, "SCHEMA")
