@@ -5,8 +5,18 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from django.db import connection
+from django.db import connections
+
+
+def direct_connection() -> Any:
+    """A new autocommit connection to PostgreSQL itself (the "direct" alias, never a pooler:
+    a session lock taken through PgBouncer in transaction mode protects nothing)."""
+    direct = connections["direct"]
+    raw = direct.get_new_connection(direct.get_connection_params())
+    raw.autocommit = True
+    return raw
 
 
 def advisory_key(name: str) -> int:
@@ -21,9 +31,8 @@ def try_advisory_lock(name: str) -> Iterator[bool]:
     migrating a schema, which would silently drop a session lock held there. Ending that
     connection (here, or by the process dying) releases the lock.
     """
-    raw = connection.get_new_connection(connection.get_connection_params())
+    raw = direct_connection()
     try:
-        raw.autocommit = True
         with raw.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [advisory_key(name)])
             acquired = bool(cursor.fetchone()[0])
@@ -36,8 +45,7 @@ class AdvisoryLocker:
     """Many locks, one after another, on one connection of its own (a worker's fast path)."""
 
     def __init__(self) -> None:
-        self.raw = connection.get_new_connection(connection.get_connection_params())
-        self.raw.autocommit = True
+        self.raw = direct_connection()
 
     @contextmanager
     def hold(self, name: str) -> Iterator[bool]:
@@ -53,3 +61,8 @@ class AdvisoryLocker:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def schema_lock_name(schema_name: str) -> str:
+    """The one lock that every piece of work on a schema (provisioning, migrating) takes."""
+    return f"schema-work:{schema_name}"

@@ -10,7 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from django.db import connection
+from django.db import connections
 
 
 def pg_binary(name: str) -> str:
@@ -21,7 +21,7 @@ def pg_binary(name: str) -> str:
 
 def pg_env() -> dict[str, str]:
     """Connection settings for libpq programs, from Django's database settings."""
-    settings = connection.settings_dict
+    settings = connections["direct"].settings_dict  # PostgreSQL itself, never a pooler
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(
         PGHOST=str(settings.get("HOST") or ""),
@@ -46,8 +46,6 @@ def schema_ddl(schema_name: str) -> str:
     # Some servers stamp each column with a per-table "pg_attver" attribute option: an
     # artefact of that server, not of the schema's definition.
     lines = [
-        line
-        for line in text.splitlines()
-        if not line.startswith("--") and line.strip() and "(pg_attver=" not in line
+        line for line in text.splitlines() if not line.startswith("--") and line.strip() and "(pg_attver=" not in line
     ]
     return "\n".join(lines).replace(schema_name, "SCHEMA")

@@ -23,13 +23,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
 from core.errors import ApplicationError, NotFound, ValidationFailed
+from core.locks import direct_connection
 from core.pgtools import run_pg
+from core.tenancy import use_public_schema
 
 from .models import Domain, Firm, new_schema_name
 
@@ -45,30 +48,31 @@ class BackupResult:
     manifest: dict[str, Any]
 
 
-def schema_fingerprint(schema: str) -> dict[str, dict[str, Any]]:
+def schema_fingerprint(schema: str, *, cursor: Any = None) -> dict[str, dict[str, Any]]:
     """Every table's row count and a checksum of its rows, independent of physical order."""
+    if cursor is None:
+        with connection.cursor() as own:
+            return schema_fingerprint(schema, cursor=own)
     tables: dict[str, dict[str, Any]] = {}
-    with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
+        [schema],
+    )
+    names = [row[0] for row in cursor.fetchall()]
+    for name in names:
         cursor.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
-            [schema],
+            f"SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
+            f'FROM "{schema}"."{name}" AS t'
         )
-        names = [row[0] for row in cursor.fetchall()]
-        for name in names:
-            cursor.execute(
-                f"SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
-                f'FROM "{schema}"."{name}" AS t'
-            )
-            count, checksum = cursor.fetchone()
-            tables[name] = {"rows": int(count), "checksum": checksum}
+        count, checksum = cursor.fetchone()
+        tables[name] = {"rows": int(count), "checksum": checksum}
     return tables
 
 
-def _applied_migrations(schema: str) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app || '.' || name FROM \"{schema}\".django_migrations ORDER BY app, name")
-        return [row[0] for row in cursor.fetchall()]
+def _applied_migrations(schema: str, cursor: Any) -> list[str]:
+    cursor.execute(f"SELECT app || '.' || name FROM \"{schema}\".django_migrations ORDER BY app, name")
+    return [row[0] for row in cursor.fetchall()]
 
 
 def firm_backup(*, slug: str, directory: Path | None = None) -> BackupResult:
@@ -79,7 +83,27 @@ def firm_backup(*, slug: str, directory: Path | None = None) -> BackupResult:
     directory = Path(directory or settings.PARKSUITE_BACKUP_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     created = timezone.now()
-    dump = run_pg("pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--schema={firm.schema_name}").stdout
+    # The dump, the checksums and the migration list all read one snapshot: the firm may be
+    # at work while it is backed up, and the manifest must describe exactly what was dumped.
+    snapshot_conn = direct_connection()
+    try:
+        cursor = snapshot_conn.cursor()
+        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        dump = run_pg(
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--snapshot={snapshot}",
+            f"--schema={firm.schema_name}",
+        ).stdout
+        migrations = _applied_migrations(firm.schema_name, cursor)
+        tables = schema_fingerprint(firm.schema_name, cursor=cursor)
+        cursor.execute("ROLLBACK")
+    finally:
+        snapshot_conn.close()
     manifest = {
         "format": FORMAT,
         "created_at": created.isoformat(),
@@ -91,8 +115,8 @@ def firm_backup(*, slug: str, directory: Path | None = None) -> BackupResult:
             "time_zone": firm.time_zone,
             "status": firm.status,
         },
-        "migrations": _applied_migrations(firm.schema_name),
-        "tables": schema_fingerprint(firm.schema_name),
+        "migrations": migrations,
+        "tables": tables,
         "dump_sha256": hashlib.sha256(dump).hexdigest(),
     }
     path = directory / f"{firm.slug}-{created:%Y%m%dT%H%M%SZ}.tar"
@@ -161,6 +185,16 @@ def firm_restore(*, path: Path, new_slug: str, name: str | None = None) -> Firm:
             _("The address %(slug)s is already taken.") % {"slug": new_slug},
             fields={"slug": [_("This address is already taken.")]},
         )
+    from core.readiness import expected_migrations
+
+    known = {f"{app}.{name}" for app, name in expected_migrations()}
+    unknown = sorted(set(manifest.get("migrations", [])) - known)
+    if unknown:
+        raise ApplicationError(
+            _("This backup was made by a newer ParkSuite (it knows %(migrations)s). Upgrade first.")
+            % {"migrations": ", ".join(unknown[:5])},
+            code="backup_too_new",
+        )
     old_schema, schema = manifest["firm"]["schema_name"], new_schema_name()
     with tempfile.TemporaryDirectory() as tmp:
         dump_path = Path(tmp) / "schema.dump"
@@ -197,6 +231,10 @@ def firm_restore(*, path: Path, new_slug: str, name: str | None = None) -> Firm:
                 % {"tables": ", ".join(different)},
                 code="backup_mismatch",
             )
+        # An archive from an older release lacks later migrations: bring it up to date before
+        # it routes (a missing table would otherwise fall through to public's).
+        call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
+        use_public_schema()
         with transaction.atomic():
             firm = Firm(
                 schema_name=schema,

@@ -29,7 +29,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
 
-from core.locks import AdvisoryLocker
+from core.locks import AdvisoryLocker, schema_lock_name
 from core.readiness import schemas_missing_migrations
 from core.tenancy import use_public_schema
 
@@ -64,8 +64,9 @@ class FleetReport:
 def fleet_schemas() -> list[str]:
     """Every schema the fleet holds: live firms (closing ones too, until purged) and spares."""
     firms = Firm.objects.filter(status__in=FLEET_STATUSES, purged_at__isnull=True).exclude(schema_name="public")
+    # Spares still being made belong to the pool's top-up, which finishes them itself.
     return list(firms.values_list("schema_name", flat=True)) + list(
-        SpareSchema.objects.values_list("schema_name", flat=True)
+        SpareSchema.objects.filter(ready=True).values_list("schema_name", flat=True)
     )
 
 
@@ -108,15 +109,13 @@ def _state_for(executor: MigrationExecutor, applied: frozenset[tuple[str, str]])
 
 def migrate_schema(schema: str) -> SchemaResult:
     """Migrate one schema with this process's loaded graph. Runs in a worker process."""
-    from .services import SCHEMA_LOCK_PREFIX
-
     if _executor is None or _locker is None:
         _worker_init(forked=False)
     executor, locker = _executor, _locker
     assert executor is not None  # noqa: S101  (set just above)
     assert locker is not None  # noqa: S101
     start = time.perf_counter()
-    with locker.hold(f"{SCHEMA_LOCK_PREFIX}{schema}") as acquired:
+    with locker.hold(schema_lock_name(schema)) as acquired:
         if not acquired:
             return SchemaResult(schema, "busy", error="provisioning or another migrator holds it")
         try:

@@ -6,7 +6,9 @@ Every transition is one transaction and leaves a FirmEvent saying who, when and 
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -79,7 +81,9 @@ def firm_reactivate(*, firm_id: int, actor: str, reason: str = "") -> Firm:
 
 
 @transaction.atomic
-def firm_close_request(*, firm_id: int, actor: str, confirm_slug: str, reason: str = "") -> Firm:
+def firm_close_request(
+    *, firm_id: int, actor: str, confirm_slug: str, reason: str = "", by_owner: bool = False
+) -> Firm:
     """The firm closes: readable for GRACE_DAYS (to export), then its data is deleted for good."""
     firm = _locked(firm_id)
     if firm.status not in (Firm.Status.ACTIVE, Firm.Status.SUSPENDED):
@@ -97,17 +101,25 @@ def firm_close_request(*, firm_id: int, actor: str, confirm_slug: str, reason: s
         reason=reason,
         previous_status=previous,
         purge_after=purge_after.isoformat(),
+        by_owner=by_owner,
     )
     return firm
 
 
 @transaction.atomic
-def firm_close_cancel(*, firm_id: int, actor: str) -> Firm:
-    """Changed our minds within the grace period: the firm returns to where it was."""
+def firm_close_cancel(*, firm_id: int, actor: str, by_owner: bool = False) -> Firm:
+    """Changed our minds within the grace period: the firm returns to where it was.
+
+    An owner may take back only a closure the owner asked for, not one an operator made.
+    """
     firm = _locked(firm_id)
     if firm.status != Firm.Status.CLOSED or firm.purged_at:
         raise _refuse(firm)
     requested = firm.events.filter(action=FirmEvent.Action.CLOSE_REQUESTED).first()
+    if by_owner and not (requested and requested.data.get("by_owner")):
+        raise ApplicationError(
+            _("ParkSuite closed this firm; only ParkSuite support can reopen it."), code="closed_by_operator"
+        )
     previous = (requested.data.get("previous_status") if requested else None) or Firm.Status.ACTIVE
     _set_status(firm, previous, purge_after=None)
     _record(firm, FirmEvent.Action.CLOSE_CANCELLED, actor=actor, restored_status=previous)
@@ -132,6 +144,8 @@ def firm_purge(*, firm_id: int, actor: str = "system: grace period ended") -> Fi
     # The slug is freed for someone else; the row stays, with its history.
     _set_status(firm, Firm.Status.CLOSED, slug=f"closed-{firm.pk}", purged_at=timezone.now())
     forget_hosts(hosts)
+    # Its files (exports, attachments) go too, once the purge is committed.
+    transaction.on_commit(lambda: shutil.rmtree(Path(settings.MEDIA_ROOT) / schema, ignore_errors=True))
     _record(firm, FirmEvent.Action.PURGED, actor=actor, old_slug=old_slug, schema=schema)
     return firm
 
@@ -143,7 +157,7 @@ def firm_purge_due() -> list[str]:
     for firm_id in due.values_list("pk", flat=True):
         try:
             purged.append(firm_purge(firm_id=firm_id).schema_name)
-        except ApplicationError:
+        except Exception:  # one firm's failure must not keep the others' data around
             logger.exception("could not purge firm %s", firm_id)
     expired = Domain.objects.filter(redirect_until__lte=timezone.now())
     hosts = list(expired.values_list("domain", flat=True))

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
-from core.locks import try_advisory_lock
+from core.locks import schema_lock_name, try_advisory_lock
 from core.readiness import expected_migrations
 from core.tenancy import use_public_schema
 
@@ -68,9 +68,12 @@ def pool_top_up(*, size: int | None = None, at_most: int | None = None) -> int:
             return 0
         mended = 0
         for spare in SpareSchema.objects.exclude(ready=True, migration_state=migration_state()):
-            _migrate(spare.schema_name)
-            SpareSchema.objects.filter(pk=spare.pk).update(ready=True, migration_state=migration_state())
-            mended += 1
+            with try_advisory_lock(schema_lock_name(spare.schema_name)) as free:
+                if not free:  # the fleet migrator has it right now
+                    continue
+                _migrate(spare.schema_name)
+                SpareSchema.objects.filter(pk=spare.pk).update(ready=True, migration_state=migration_state())
+                mended += 1
         made = 0
         while SpareSchema.objects.filter(ready=True).count() < target and (at_most is None or made < at_most):
             # Recorded first, so a crash leaves a row the next run finishes, not a stray schema.

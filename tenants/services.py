@@ -19,7 +19,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from apps.parks.models import Park
 from core.errors import ApplicationError, NotFound, ValidationFailed
-from core.locks import try_advisory_lock
+from core.locks import schema_lock_name, try_advisory_lock
 from core.tenancy import forget_hosts, use_public_schema
 
 from .models import Domain, Firm, Signup, new_schema_name
@@ -187,12 +187,9 @@ def firm_provisioning_enqueue(*, firm: Firm) -> bool:
     return True
 
 
-SCHEMA_LOCK_PREFIX = "schema-work:"
-
-
 def firm_schema_lock(schema_name: str) -> AbstractContextManager[bool]:
     """The one lock that provisioning and migrating a schema share; yields whether it was taken."""
-    return try_advisory_lock(f"{SCHEMA_LOCK_PREFIX}{schema_name}")
+    return try_advisory_lock(schema_lock_name(schema_name))
 
 
 def firm_provision(*, firm_id: int) -> Firm:

@@ -17,5 +17,6 @@ def validate_firm_slug(value: str) -> None:
             _("Use 3 to 31 characters: lowercase letters a-z, digits and hyphens, starting with a letter."),
             code="slug_format",
         )
-    if value in RESERVED_SLUGS or value.startswith("pg"):
+    # "closed-<id>" is what a purged firm's address becomes.
+    if value in RESERVED_SLUGS or value.startswith(("pg", "closed-")):
         raise ValidationError(_("This address is reserved. Please choose another."), code="slug_reserved")

@@ -37,8 +37,9 @@ def safe_cell(value: Any) -> str:
     """A cell as text, defused if a spreadsheet would treat it as a formula (OWASP)."""
     if value is None:
         return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if not isinstance(value, str):  # numbers (negative ones too) and dates stay as they are
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def exportable_models() -> list[type[models.Model]]:

@@ -237,6 +237,7 @@ def firm_lifecycle(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 confirm_slug=close_form.cleaned_data["confirm_slug"],
                 reason=close_form.cleaned_data["reason"],
+                by_owner=True,
             )
         except ApplicationError as exc:
             add_service_errors(close_form, exc)
@@ -258,7 +259,7 @@ def firm_closure_cancel(request: HttpRequest) -> HttpResponse:
         return denied
     firm = request.tenant  # type: ignore[attr-defined]
     try:
-        firm_close_cancel(firm_id=firm.pk, actor=actor_label(request.user, where=firm.schema_name))
+        firm_close_cancel(firm_id=firm.pk, actor=actor_label(request.user, where=firm.schema_name), by_owner=True)
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:

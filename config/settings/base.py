@@ -55,9 +55,18 @@ DATABASES: dict[str, dict[str, Any]] = {
 if PARKSUITE_PGBOUNCER:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
-# A socket directory given as ?host=/path belongs in HOST, where every tool looks for it.
-if DATABASES["default"].get("OPTIONS", {}).get("host"):
-    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
+# Session-level work (advisory locks, pg_dump/psql, snapshots) needs PostgreSQL itself, never a
+# transaction pooler: behind PgBouncer, point this at the server directly.
+PARKSUITE_DIRECT_DATABASE_URL = os.environ.get("PARKSUITE_DIRECT_DATABASE_URL") or DATABASE_URL
+DATABASES["direct"] = {
+    **dj_database_url.parse(PARKSUITE_DIRECT_DATABASE_URL),
+    "ENGINE": "core.db",
+    "TEST": {"MIRROR": "default"},
+}
+for _alias in DATABASES.values():
+    # A socket directory given as ?host=/path belongs in HOST, where every tool looks for it.
+    if _alias.get("OPTIONS", {}).get("host"):
+        _alias["HOST"] = _alias["OPTIONS"].pop("host")
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 SHARED_APPS = [

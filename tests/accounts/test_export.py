@@ -57,15 +57,8 @@ def test_owner_export_builds_a_zip_of_utf8_bom_csv_files_without_secrets(
 
 
 def test_formula_cells_are_defused() -> None:
-    assert [safe_cell(v) for v in ["=1+1", "+86 138", "-5", "@x", "plain", None, 3]] == [
-        "'=1+1",
-        "'+86 138",
-        "'-5",
-        "'@x",
-        "plain",
-        "",
-        "3",
-    ]
+    cells = ["=1+1", "+86 138", "-5", "@x", "plain", None, 3, -12]
+    assert [safe_cell(v) for v in cells] == ["'=1+1", "'+86 138", "'-5", "'@x", "plain", "", "3", "-12"]
 
 
 @pytest.mark.django_db

@@ -107,3 +107,58 @@ def test_restoring_over_a_taken_or_bad_slug_is_refused_and_nothing_changes(
     assert _firm_counts() == before
     assert schema_exists(firm_b.schema_name)
     assert Firm.objects.get(schema_name=firm_b.schema_name).slug == "beta-firm"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_taken_while_the_firm_works_still_restores(
+    firm_a: Firm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    from tenants import backup
+
+    real_run_pg = backup.run_pg
+
+    def dump_then_write(*args: str, **kwargs: object) -> object:
+        result = real_run_pg(*args, **kwargs)  # type: ignore[arg-type]
+        if args and args[0] == "pg_dump":  # someone signs a colleague up right after the dump
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'INSERT INTO "{firm_a.schema_name}".accounts_user '
+                    "(password, email, full_name, role, language, is_active, is_staff, is_superuser, date_joined) "
+                    "VALUES ('x', 'late@alpha.example', 'Late', 'member', 'en', true, false, false, now())"
+                )
+        return result
+
+    monkeypatch.setattr(backup, "run_pg", dump_then_write)
+    archive = firm_backup(slug=firm_a.slug, directory=tmp_path).path
+    monkeypatch.setattr(backup, "run_pg", real_run_pg)
+
+    call_command("tenant_restore", str(archive), "--as", "alpha-snapshot")
+
+    copy = Firm.objects.get(slug="alpha-snapshot")
+    with schema_context(copy.schema_name):
+        assert not User.objects.filter(email="late@alpha.example").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_from_a_newer_release_is_refused(firm_a: Firm, tmp_path: Path) -> None:
+    import json
+
+    good = firm_backup(slug=firm_a.slug, directory=tmp_path).path
+    newer = tmp_path / "newer.tar"
+    with tarfile.open(good) as source, tarfile.open(newer, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["migrations"].append("crm.9999_from_the_future")
+                data = json.dumps(manifest).encode()
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    before = _firm_counts()
+
+    with pytest.raises(CommandError, match="newer ParkSuite"):
+        call_command("tenant_restore", str(newer), "--as", "from-future")
+
+    assert _firm_counts() == before

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -174,3 +176,43 @@ def test_rename_refuses_bad_or_taken_addresses(
 def test_lifecycle_command_names_unknown_firms(firm_a: Firm) -> None:
     with pytest.raises(CommandError, match="No firm"):
         call_command("firm_lifecycle", "suspend", "no-such-firm", "--reason", "x")
+
+
+@pytest.mark.django_db
+def test_an_owner_cannot_reopen_a_firm_that_parksuite_closed(owner_a_client: Client, firm_a: Firm) -> None:
+    lifecycle.firm_close_request(firm_id=firm_a.pk, actor=OPERATOR, confirm_slug=firm_a.slug, reason="contract ended")
+
+    owner_a_client.post("/settings/closure/cancel/")
+
+    assert Firm.objects.get(pk=firm_a.pk).status == Firm.Status.CLOSED
+    call_command("firm_lifecycle", "cancel-close", firm_a.slug)  # an operator can
+    assert Firm.objects.get(pk=firm_a.pk).status == Firm.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_purged_addresses_cannot_be_taken_at_sign_up_and_purge_removes_the_firms_files(
+    firm_b: Firm, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tenants.services import SignupInput, signup_validate
+
+    errors = signup_validate(
+        SignupInput(
+            firm_name="X",
+            slug="closed-1",
+            owner_name="X",
+            email="x@x.example",
+            password="Sturdy-Password-2026",
+            language="en",
+        )
+    )
+    assert "slug" in errors
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / firm_b.schema_name / "exports").mkdir(parents=True)
+    (tmp_path / firm_b.schema_name / "exports" / "export-1.zip").write_bytes(b"data")
+    lifecycle.firm_close_request(firm_id=firm_b.pk, actor=OPERATOR, confirm_slug=firm_b.slug)
+    Firm.objects.filter(pk=firm_b.pk).update(purge_after=timezone.now() - timedelta(seconds=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.firm_purge(firm_id=firm_b.pk)
+
+    assert not (tmp_path / firm_b.schema_name).exists()

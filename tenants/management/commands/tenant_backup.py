@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ class Command(BaseCommand):
                     raise CommandError(exc.detail) from None
                 failures += 1
                 self.stderr.write(f"{slug}: {exc.detail}")
+            except subprocess.CalledProcessError as exc:
+                if not options["all"]:
+                    raise CommandError(f"pg_dump failed: {exc.stderr!r}") from None
+                failures += 1
+                self.stderr.write(f"{slug}: pg_dump failed: {exc.stderr!r}")
             else:
                 tables = result.manifest["tables"]
                 rows = sum(t["rows"] for t in tables.values())
