@@ -33,8 +33,14 @@ def _export(owner_client: Client, firm: Firm, capture: Callable[..., Any]) -> Fi
 
 @pytest.mark.django_db
 def test_owner_export_builds_a_zip_of_utf8_bom_csv_files_without_secrets(
-    owner_a_client: Client, firm_a: Firm, django_capture_on_commit_callbacks: Callable[..., Any]
+    owner_a_client: Client,
+    firm_a: Firm,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from apps.accounts import exports
+
+    monkeypatch.setattr(exports, "PAGE", 1)  # every row on a page of its own: the paging is exercised
     with schema_context(firm_a.schema_name):
         User.objects.create_user("formula@alpha.example", "Sturdy-Password-2026", full_name='=HYPERLINK("x")')
 
@@ -51,6 +57,7 @@ def test_owner_export_builds_a_zip_of_utf8_bom_csv_files_without_secrets(
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert "password" not in rows[0]
+    assert len(rows) == 2
     names = {row["full_name"] for row in rows}
     assert '\'=HYPERLINK("x")' in names
     assert SPECS["a"].owner_email in {row["email"] for row in rows}
