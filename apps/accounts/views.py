@@ -26,32 +26,24 @@ from . import selectors, services
 from .forms import CloseFirmForm, FirmProfileForm, InvitationAcceptForm, InvitationForm, LoginForm, SlugChangeForm
 from .models import FirmExport
 
-MODULES = {
-    "crm": "CRM",
-    "hr": "HR and payroll",
-    "finance": "Finance",
-    "supply_chain": "Supply chain",
-}
+
+class EndsTokensWithThePassword:
+    """A password set through this view ends the account's API tokens."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)  # type: ignore[misc]
+        services.user_password_changed(user=form.user)
+        return response  # type: ignore[no-any-return]
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(EndsTokensWithThePassword, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_change_done")
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        services.user_password_changed(user=form.user)
-        return response
 
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(EndsTokensWithThePassword, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        services.user_password_changed(user=form.user)
-        return response
 
 
 class LoginView(auth_views.LoginView):
