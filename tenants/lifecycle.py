@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_record
 from core.errors import ApplicationError, NotFound, ValidationFailed
 from core.tenancy import forget_hosts
 
@@ -47,6 +48,8 @@ def _refuse(firm: Firm) -> ApplicationError:
 
 def _record(firm: Firm, action: str, *, actor: str, reason: str = "", **data: object) -> FirmEvent:
     logger.info("firm %s (%s): %s by %s", firm.slug, firm.schema_name, action, actor)
+    # Into the log of whoever acted: the firm's own (an owner) or the platform's (an operator).
+    audit_record(action=f"firm.{action}", actor=actor, obj=firm, reason=reason or None, details=data)
     return FirmEvent.objects.create(firm=firm, action=action, actor=actor[:300], reason=reason, data=data)
 
 

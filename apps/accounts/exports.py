@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_record
 from core.errors import NotAllowed, NotFound
 
 from .models import FirmExport, User
@@ -66,6 +67,7 @@ def export_request(*, actor: User) -> FirmExport:
     from .jobs import build_export
 
     export = FirmExport.objects.create(requested_by=actor)
+    audit_record(action="export.requested", actor=actor, obj=export)
     schema = connection.schema_name  # type: ignore[attr-defined]
     transaction.on_commit(lambda: build_export.defer(schema_name=schema, export_id=export.pk))
     return export
@@ -134,4 +136,5 @@ def export_file(*, actor: User, export_id: int) -> Path:
     export = FirmExport.objects.filter(pk=export_id).first()
     if export is None or not export.downloadable:
         raise NotFound(_("This export does not exist or its link has expired."))
+    audit_record(action="export.downloaded", actor=actor, obj=export)
     return export_dir() / export.file_name

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_record
 from core.errors import ApplicationError, NotAllowed, NotFound, ValidationFailed
 
 from .models import Invitation, User
@@ -89,6 +90,7 @@ def invitation_create(*, actor: User, email: str, role: str, accept_url_base: st
     except IntegrityError:  # the same invitation sent twice at once (a double click)
         message = _("%(email)s has already been invited. Revoke that invitation to send a new one.") % {"email": email}
         raise ValidationFailed(message, fields={"email": [message]}) from None
+    audit_record(action="invitation.created", actor=actor, obj=invitation, email=email, role=role)
     link = invitation_link(accept_url_base=accept_url_base, token=token)
     transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link))
     return invitation, token
@@ -156,6 +158,7 @@ def invitation_accept(*, token: str, full_name: str, password: str, language: st
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
+    audit_record(action="invitation.accepted", actor=user, obj=invitation, role=invitation.role)
     return user
 
 
@@ -168,6 +171,7 @@ def invitation_revoke(*, actor: User, invitation_id: int) -> Invitation:
         raise NotFound(_("No open invitation with this id."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit_record(action="invitation.revoked", actor=actor, obj=invitation, email=invitation.email)
     return invitation
 
 
@@ -175,4 +179,5 @@ def user_password_changed(*, user: User) -> None:
     """A new password ends every API token of the account: a stolen token dies with the old password."""
     from rest_framework.authtoken.models import Token
 
-    Token.objects.filter(user=user).delete()
+    ended = Token.objects.filter(user=user).delete()[0]
+    audit_record(action="auth.password_changed", actor=user, obj=user, tokens_ended=ended)

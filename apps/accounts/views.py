@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -294,3 +296,31 @@ def firm_export_download(request: HttpRequest, export_id: int) -> HttpResponseBa
     except ApplicationError as exc:
         return render(request, "404.html", {"message": exc.detail}, status=exc.status)
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+def security_log(request: HttpRequest) -> HttpResponse:
+    """The firm's audit log: searchable, paginated, downloadable as CSV by the owner."""
+    from apps.audit.services import audit_record, audit_search
+
+    from .exports import safe_cell
+
+    denied = _owner_only(request)
+    if denied:
+        return denied
+    query, action = request.GET.get("q", ""), request.GET.get("action", "")
+    events = audit_search(query=query, action=action)
+    if request.GET.get("format") == "csv":
+        audit_record(action="audit.exported", actor=request.user, request=request, query=query or None)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="security-log.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["at", "action", "actor", "object_type", "object_id", "ip", "details"])
+        for event in events.iterator(2000):
+            row = [event.at.isoformat(), event.action, event.actor, event.object_type, event.object_id, event.ip]
+            writer.writerow([safe_cell(v) for v in [*row, json.dumps(event.changes, ensure_ascii=False)]])
+        return response
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "action": action}
+    return render(request, "accounts/settings_security_log.html", context)

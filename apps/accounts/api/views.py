@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from apps.audit.services import audit_record
 from core.api import EmailRateThrottle, Pagination, acting_user
 
 from .. import selectors, services
@@ -48,7 +49,9 @@ class TokenCreateApi(APIView):
         )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("The email or password is not correct for this firm."))
-        token, _created = Token.objects.get_or_create(user=user)
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            audit_record(action="token.created", actor=user, request=request._request, obj=user)
         return Response(TokenOutputSerializer({"token": token.key}).data)
 
 
