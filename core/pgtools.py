@@ -14,6 +14,9 @@ from django.db import connections
 
 
 def pg_binary(name: str) -> str:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver asks; we need no runtime dir
     import pgserver
 
     return str(Path(pgserver.__file__).parent / "pginstall" / "bin" / name)
