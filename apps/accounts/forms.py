@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -12,7 +14,26 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("The email or password is not correct for this firm."),
         "inactive": _("This account is disabled. Ask your firm's owner."),
+        "locked": _("Too many failed sign-ins. Wait 15 minutes, or reset your password."),
     }
+
+    def clean(self) -> dict[str, Any]:
+        from apps.audit.services import audit_record, client_ip
+
+        from .lockout import login_failed, login_locked, login_succeeded
+
+        email = str(self.data.get("username", ""))
+        address = client_ip(self.request)
+        if login_locked(email=email, address=address):
+            audit_record(action="auth.locked_out", actor=email[:300], request=self.request)
+            raise forms.ValidationError(self.error_messages["locked"], code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            login_failed(email=email, address=address)
+            raise
+        login_succeeded(email=email)
+        return cleaned
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

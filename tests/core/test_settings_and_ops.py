@@ -89,3 +89,35 @@ def test_api_docs_and_schema_are_served_with_local_assets(host: str, firm_a: Fir
     for asset in assets:
         assert asset.startswith("/static/"), asset
         assert client.get(asset).status_code == 200, asset
+
+
+def test_production_passes_the_deployment_checklist() -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": "postgresql://u@db.invalid/x",
+        "SECRET_KEY": "k3J9-pQ2_vX8zL0mN5bR7tY1wE4uI6oA2sD8fG0hJ3kL5zX7cV9bN1mQ4",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(public_client: Client, client_a: Client) -> None:
+    for response in (public_client.get("/"), public_client.get("/signup/"), client_a.get("/accounts/login/")):
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert response["X-Frame-Options"] == "DENY"
+        assert b"<script>" not in response.content
+        assert b" style=" not in response.content

@@ -21,6 +21,14 @@ OWNER_PASSWORD = "Journey-Owner-2026"
 COLLEAGUE_PASSWORD = "Journey-Colleague-2026"
 
 
+def watch_csp(page: Any, violations: list[str]) -> None:
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
+
+
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -40,6 +48,12 @@ def _journey(port: str, browser: Any) -> None:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(20_000)
+    # The pages must satisfy their own Content-Security-Policy: any violation is a failure.
+    violations: list[str] = []
+    context.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
 
     # 1. The landing page, in Chinese for a Chinese browser.
     page.goto(f"{public}/")
@@ -100,7 +114,12 @@ def _journey(port: str, browser: Any) -> None:
     assert link, mail.outbox[-1].body
 
     # 7. The colleague accepts in another browser and lands on the dashboard.
-    colleague = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860}).new_page()
+    colleague_context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
+    colleague_context.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    colleague = colleague_context.new_page()
     colleague.goto(link.group(0))
     shot(colleague, "09-accept-invitation")
     colleague.fill("#id_full_name", "Zhao Min")
@@ -121,6 +140,7 @@ def _journey(port: str, browser: Any) -> None:
     assert "Welcome, Zhao Min." in colleague.content()
     shot(colleague, "11-colleague-signed-in")
 
+    assert violations == []
     firm = Firm.objects.get(slug="jinjiang")
     with schema_context(firm.schema_name):
         assert set(User.objects.values_list("email", "role")) == {
