@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 EXPORT_DAYS = 7
 # Secrets and framework tables are never exported.
-SKIPPED_MODELS = {"sessions.session", "authtoken.token", "contenttypes.contenttype", "auth.permission", "auth.group"}
-SKIPPED_FIELDS = {"password", "token_hash", "key", "session_data"}
+SKIPPED_MODELS = {"sessions.session", "contenttypes.contenttype", "auth.permission", "auth.group"}
+SKIPPED_FIELDS = {"password", "token_hash", "secret_hash", "key", "session_data"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

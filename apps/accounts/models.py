@@ -165,3 +165,33 @@ class FirmExport(models.Model):
     @property
     def downloadable(self) -> bool:
         return self.status == self.Status.DONE and bool(self.expires_at and self.expires_at > timezone.now())
+
+
+class ApiToken(models.Model):
+    """A personal API token: shown once, stored as a hash, scoped, expiring, revocable.
+
+    The token reads ``ps_<prefix>_<secret>``; the prefix finds the row, the secret's SHA-256
+    proves it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (ps_{self.prefix}_…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active

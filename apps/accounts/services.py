@@ -177,7 +177,7 @@ def invitation_revoke(*, actor: User, invitation_id: int) -> Invitation:
 
 def user_password_changed(*, user: User) -> None:
     """A new password ends every API token of the account: a stolen token dies with the old password."""
-    from rest_framework.authtoken.models import Token
+    from .tokens import api_tokens_revoke_all
 
-    ended = Token.objects.filter(user=user).delete()[0]
+    ended = api_tokens_revoke_all(user=user)
     audit_record(action="auth.password_changed", actor=user, obj=user, tokens_ended=ended)

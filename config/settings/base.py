@@ -84,7 +84,6 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "procrastinate.contrib.django",
@@ -93,7 +92,6 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
-    "rest_framework.authtoken",
     "apps.accounts",
     "apps.audit",
     "apps.crm",
@@ -247,11 +245,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ParkSuite <no-reply@p
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an API client without credentials gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        # Tokens first: an API client without credentials gets 401 with WWW-Authenticate.
+        "apps.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "apps.accounts.tokens.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.tokens.TokenRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",

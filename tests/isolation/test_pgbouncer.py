@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import User
+from apps.accounts.tokens import api_token_create
 from tenants.models import Firm
 from tenants.pool import pool_top_up
 from tenants.services import SignupInput, signup_create
@@ -47,14 +47,15 @@ def _firms_with_tokens() -> dict[str, tuple[str, str]]:
         assert firm.status == Firm.Status.ACTIVE
         with schema_context(firm.schema_name):
             User.objects.create_user(f"staff@{slug}.example", "Sturdy-Password-2026", full_name=f"Staff {n}")
-            token = Token.objects.create(user=User.objects.get(email=f"owner@{slug}.example"))
-        found[slug] = (firm.host, token.key)
+            owner = User.objects.get(email=f"owner@{slug}.example")
+            _token, secret = api_token_create(user=owner, name="load", scopes=["accounts:read"])
+        found[slug] = (firm.host, secret)
     return found
 
 
 def _get(port: int, host: str, token: str) -> tuple[int, list[str]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/api/v1/users/?page_size=200", headers={"Host": host, "Authorization": f"Token {token}"})
+    conn.request("GET", "/api/v1/users/?page_size=200", headers={"Host": host, "Authorization": f"Bearer {token}"})
     response = conn.getresponse()
     body = response.read()
     conn.close()

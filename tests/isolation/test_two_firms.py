@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 
-from apps.accounts.models import Invitation, User
+from apps.accounts.models import ApiToken, Invitation, User
+from apps.accounts.tokens import api_token_create
 from tenants.models import Firm
 from tests.conftest import PASSWORD, SPECS
 
@@ -47,10 +47,11 @@ def test_session_cookie_is_host_only(owner_a_client: Client) -> None:
 @pytest.mark.django_db
 def test_api_token_of_firm_a_is_not_accepted_at_firm_b(firm_a: Firm, firm_b: Firm) -> None:
     with schema_context(firm_a.schema_name):
-        token = Token.objects.create(user=User.objects.get(email=SPECS["a"].owner_email))
+        owner = User.objects.get(email=SPECS["a"].owner_email)
+        _token, secret = api_token_create(user=owner, name="ci", scopes=["accounts:read"])
 
-    at_a = Client(HTTP_HOST=firm_a.host, HTTP_AUTHORIZATION=f"Token {token.key}")
-    at_b = Client(HTTP_HOST=firm_b.host, HTTP_AUTHORIZATION=f"Token {token.key}")
+    at_a = Client(HTTP_HOST=firm_a.host, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    at_b = Client(HTTP_HOST=firm_b.host, HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     assert at_a.get("/api/v1/me/").json()["email"] == SPECS["a"].owner_email
     response = at_b.get("/api/v1/me/")
@@ -102,4 +103,4 @@ def test_token_obtained_at_firm_a_works_only_at_firm_a(client_a: Client, client_
     assert client_a.get("/api/v1/users/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
     assert client_b.get("/api/v1/users/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
     with schema_context(firm_b.schema_name):
-        assert not Token.objects.exists()
+        assert not ApiToken.objects.exists()

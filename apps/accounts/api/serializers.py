@@ -31,4 +31,6 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once; send it as 'Authorization: Bearer <token>'.")
+    expires_at = serializers.DateTimeField()
+    scopes = serializers.ListField(child=serializers.CharField())

@@ -4,17 +4,16 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from apps.audit.services import audit_record
 from core.api import EmailRateThrottle, Pagination, acting_user
 
 from .. import selectors, services
+from ..tokens import api_token_create, role_scopes
 from .serializers import (
     InvitationInputSerializer,
     InvitationOutputSerializer,
@@ -36,7 +35,7 @@ class TokenCreateApi(APIView):
     throttle_classes = [TokenThrottle, EmailRateThrottle]
 
     def get_authenticate_header(self, request: Request) -> str:
-        return "Token"  # so wrong credentials answer 401, not 403
+        return "Bearer"  # so wrong credentials answer 401, not 403
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
     def post(self, request: Request) -> Response:
@@ -49,10 +48,11 @@ class TokenCreateApi(APIView):
         )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("The email or password is not correct for this firm."))
-        token, created = Token.objects.get_or_create(user=user)
-        if created:
-            audit_record(action="token.created", actor=user, request=request._request, obj=user)
-        return Response(TokenOutputSerializer({"token": token.key}).data)
+        token, secret = api_token_create(
+            user=user, name=_("Signed in with a password"), scopes=sorted(role_scopes(user)), days=90
+        )
+        body = {"token": secret, "expires_at": token.expires_at, "scopes": token.scopes}
+        return Response(TokenOutputSerializer(body).data)
 
 
 class MeApi(APIView):
@@ -63,6 +63,8 @@ class MeApi(APIView):
 
 class UserListApi(APIView):
     """The firm's users, searchable by name or email, paginated."""
+
+    required_scopes = {"GET": "accounts:read"}
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="Search in name and email")],
@@ -76,6 +78,8 @@ class UserListApi(APIView):
 
 
 class InvitationListCreateApi(APIView):
+    required_scopes = {"GET": "accounts:read", "POST": "accounts:write"}
+
     @extend_schema(responses={200: InvitationOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         paginator = Pagination()
