@@ -73,3 +73,13 @@ class CloseFirmForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you leaving? (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “ERP sync”."))
+    scopes = forms.MultipleChoiceField(label=_("Scopes"), widget=forms.CheckboxSelectMultiple, choices=())
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=90)
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(scope, scope) for scope in allowed]  # type: ignore[attr-defined]

@@ -25,7 +25,15 @@ from core.forms import add_service_errors
 from tenants.services import firm_profile_update
 
 from . import selectors, services
-from .forms import CloseFirmForm, FirmProfileForm, InvitationAcceptForm, InvitationForm, LoginForm, SlugChangeForm
+from .forms import (
+    ApiTokenForm,
+    CloseFirmForm,
+    FirmProfileForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    LoginForm,
+    SlugChangeForm,
+)
 from .models import FirmExport
 
 
@@ -324,3 +332,39 @@ def security_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     context = {"page": page, "query": query, "action": action}
     return render(request, "accounts/settings_security_log.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """A person's own API tokens: create one (shown once), see them, revoke them."""
+    from .models import ApiToken
+    from .tokens import SCOPES, api_token_create, api_token_revoke, role_scopes
+
+    user = request.user
+    allowed = [scope for scope in SCOPES if scope in role_scopes(user)]  # type: ignore[arg-type]
+    form = ApiTokenForm(request.POST if request.POST.get("action") == "create" else None, allowed=allowed)
+    new_secret = ""
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        try:
+            api_token_revoke(user=user, token_id=int(request.POST.get("token_id", "0") or 0))  # type: ignore[arg-type]
+        except (ApplicationError, ValueError):
+            messages.error(request, _("No such token."))
+        else:
+            messages.success(request, _("The token is revoked."))
+        return redirect("api_tokens")
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_secret = api_token_create(
+                user=user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["days"],
+            )
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            form = ApiTokenForm(allowed=allowed)
+    tokens = ApiToken.objects.filter(user=user).order_by("-created_at")[:50]  # type: ignore[misc]
+    context = {"form": form, "tokens": tokens, "new_secret": new_secret}
+    return render(request, "accounts/settings_api_tokens.html", context, status=400 if form.errors else 200)

@@ -99,3 +99,31 @@ def test_per_token_rate_limit_answers_429_with_retry_after(
     assert [r.status_code for r in statuses] == [200, 200, 200, 429]
     assert int(statuses[-1]["Retry-After"]) > 0
     assert statuses[-1].json()["code"] == "throttled"
+
+
+@pytest.mark.django_db
+def test_the_settings_page_shows_a_new_token_once_and_revokes_it(owner_a_client: Client, firm_a: Firm) -> None:
+    created = owner_a_client.post(
+        "/settings/api-tokens/", {"action": "create", "name": "ERP", "scopes": ["crm:read"], "days": "30"}
+    )
+    page = created.content.decode()
+    secret = page.split('<code id="new-token">')[1].split("</code>")[0]
+
+    assert created.status_code == 200
+    assert owner_a_client.get("/settings/api-tokens/").content.decode().count(secret) == 0
+    with schema_context(firm_a.schema_name):
+        token = ApiToken.objects.get(name="ERP")
+        assert token.scopes == ["crm:read"]
+    owner_a_client.post("/settings/api-tokens/", {"action": "revoke", "token_id": str(token.pk)})
+    assert Client(HTTP_HOST=firm_a.host).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_bad_token_form_input_is_a_field_error(owner_a_client: Client, firm_a: Firm) -> None:
+    response = owner_a_client.post(
+        "/settings/api-tokens/", {"action": "create", "name": "", "scopes": ["root"], "days": "9999"}
+    )
+
+    assert response.status_code == 400
+    with schema_context(firm_a.schema_name):
+        assert not ApiToken.objects.exists()
