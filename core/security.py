@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 POLICY = "; ".join(
@@ -21,7 +22,8 @@ POLICY = "; ".join(
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        # A form may land on another firm host: a rename redirects to the new address.
+        f"form-action 'self' {settings.PARKSUITE_URL_SCHEME}://*.{settings.PARKSUITE_DOMAIN}:*",
         "frame-ancestors 'none'",
     ]
 )

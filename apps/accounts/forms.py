@@ -20,19 +20,19 @@ class LoginForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         from apps.audit.services import audit_record, client_ip
 
-        from .lockout import login_failed, login_locked, login_succeeded
+        from .lockout import attempt_begin, attempt_succeeded
 
         email = str(self.data.get("username", ""))
         address = client_ip(self.request)
-        if login_locked(email=email, address=address):
-            audit_record(action="auth.locked_out", actor=email[:300], request=self.request)
-            raise forms.ValidationError(self.error_messages["locked"], code="locked")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            login_failed(email=email, address=address)
-            raise
-        login_succeeded(email=email)
+        if email and self.data.get("password"):
+            attempt = attempt_begin(email=email, address=address)
+            if attempt.locked:
+                if attempt.just_locked:
+                    audit_record(action="auth.locked_out", actor=email, request=self.request)
+                raise forms.ValidationError(self.error_messages["locked"], code="locked")
+        cleaned = super().clean()
+        if self.user_cache is not None:
+            attempt_succeeded(email=email, address=address)
         return cleaned
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -195,3 +195,18 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+class LoginFailure(models.Model):
+    """Failed sign-in counters (per account and per address), counted atomically in the database."""
+
+    key = models.CharField(max_length=300, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("failed sign-ins")
+        verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from .models import ApiToken, User
 MODULES = ("accounts", "crm", "hr", "finance", "supply_chain")
 SCOPES = tuple(f"{module}:{access}" for module in MODULES for access in ("read", "write"))
 MAX_DAYS = 365
+TOKEN_FORMAT = re.compile(r"ps_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
 def _hash(secret: str) -> str:
@@ -37,7 +39,9 @@ def role_scopes(user: User) -> set[str]:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, scopes: list[str], days: int = 90) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, scopes: list[str], days: int = 90, request: Any = None
+) -> tuple[ApiToken, str]:
     """Create a token; the full token string is returned here and never again."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
@@ -61,7 +65,9 @@ def api_token_create(*, user: User, name: str, scopes: list[str], days: int = 90
         scopes=sorted(set(scopes)),
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit_record(action="token.created", actor=user, obj=token, name=name, scopes=token.scopes, days=days)
+    audit_record(
+        action="token.created", actor=user, request=request, obj=token, name=name, scopes=token.scopes, days=days
+    )
     return token, f"ps_{prefix}_{secret}"
 
 
@@ -89,7 +95,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header or header[0].lower() not in self.keywords:
             return None
-        if len(header) != 2 or not header[1].startswith("ps_") or header[1].count("_") < 2:
+        if len(header) != 2 or not TOKEN_FORMAT.fullmatch(header[1]):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         _ps, prefix, secret = header[1].split("_", 2)
         token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
@@ -116,10 +122,14 @@ class HasScope(permissions.BasePermission):
     code = "insufficient_scope"
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        required = getattr(view, "required_scopes", {}).get(request.method or "GET")
-        if not required or not isinstance(request.auth, ApiToken):
+        if not isinstance(request.auth, ApiToken):
             return True
-        return required in request.auth.scopes
+        declared = getattr(view, "required_scopes", {})
+        method = request.method or "GET"
+        required = declared.get(method) or (declared.get("GET") if method in ("HEAD", "OPTIONS") else None)
+        if required is None:  # a view that declares nothing for this method is closed to tokens
+            return False
+        return required == "any" or required in request.auth.scopes
 
 
 class TokenRateThrottle(SimpleRateThrottle):

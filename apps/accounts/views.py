@@ -360,6 +360,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 days=form.cleaned_data["days"],
+                request=request,
             )
         except ValidationFailed as exc:
             add_service_errors(form, exc)

@@ -47,12 +47,16 @@ def audit_record(
     return AuditEvent.objects.create(
         action=action,
         actor_id=actor_id,
-        actor=label[:300],
-        object_type=object_type[:64],
-        object_id=str(object_id)[:64],
+        actor=_clean(label)[:300],
+        object_type=_clean(object_type)[:64],
+        object_id=_clean(str(object_id))[:64],
         ip=client_ip(request),
-        changes={k: v for k, v in changes.items() if v is not None},
+        changes={k: _clean(v) if isinstance(v, str) else v for k, v in changes.items() if v is not None},
     )
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 def audit_search(*, query: str = "", action: str = "") -> QuerySet[AuditEvent]:

@@ -127,3 +127,22 @@ def test_bad_token_form_input_is_a_field_error(owner_a_client: Client, firm_a: F
     assert response.status_code == 400
     with schema_context(firm_a.schema_name):
         assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_tokens_are_refused_where_no_scope_is_declared_and_head_needs_the_get_scope(
+    firm_a: Firm, client_a: Client
+) -> None:
+    with schema_context(firm_a.schema_name):
+        _token, secret = api_token_create(user=_owner(), name="crm only", scopes=["crm:read"])
+    bearer = f"Bearer {secret}"
+
+    assert client_a.head("/api/v1/users/", HTTP_AUTHORIZATION=bearer).status_code == 403
+    assert client_a.get("/api/v1/me/", HTTP_AUTHORIZATION=bearer).status_code == 200
+
+
+@pytest.mark.django_db
+def test_malformed_tokens_are_401_not_500(client_a: Client) -> None:
+    for value in ("Bearer ps_\x00_abc", "Bearer ps_" + "a" * 5000, "Bearer ps_é_é", "Bearer a b"):
+        response = client_a.get("/api/v1/me/", HTTP_AUTHORIZATION=value)
+        assert response.status_code == 401, value

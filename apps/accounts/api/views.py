@@ -10,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from apps.audit.services import client_ip
 from core.api import EmailRateThrottle, Pagination, acting_user
 
 from .. import selectors, services
+from ..lockout import attempt_begin, attempt_succeeded
 from ..tokens import api_token_create, role_scopes
 from .serializers import (
     InvitationInputSerializer,
@@ -41,6 +43,11 @@ class TokenCreateApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        email, address = serializer.validated_data["email"], client_ip(request._request)
+        if attempt_begin(email=email, address=address).locked:
+            raise exceptions.AuthenticationFailed(
+                _("Too many failed sign-ins. Wait 15 minutes, or reset your password."), code="locked"
+            )
         user = authenticate(
             request._request,
             username=serializer.validated_data["email"],
@@ -48,14 +55,21 @@ class TokenCreateApi(APIView):
         )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("The email or password is not correct for this firm."))
+        attempt_succeeded(email=email, address=address)
         token, secret = api_token_create(
-            user=user, name=_("Signed in with a password"), scopes=sorted(role_scopes(user)), days=90
+            user=user,
+            name=_("Signed in with a password"),
+            scopes=sorted(role_scopes(user)),
+            days=90,
+            request=request._request,
         )
         body = {"token": secret, "expires_at": token.expires_at, "scopes": token.scopes}
         return Response(TokenOutputSerializer(body).data)
 
 
 class MeApi(APIView):
+    required_scopes = {"GET": "any"}  # who the token belongs to: every token may ask
+
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(acting_user(request)).data)
