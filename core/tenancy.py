@@ -163,10 +163,6 @@ def public_url(path: str = "/") -> str:
     return f"{settings.PARKSUITE_URL_SCHEME}://{settings.PARKSUITE_DOMAIN}{port}{path}"
 
 
-def is_public_request(request: HttpRequest) -> bool:
-    return getattr(request, "tenant", PUBLIC_SITE).schema_name == "public"
-
-
 # What people of a suspended or closing firm may still do: read, sign in and out, switch
 # language, export (owners), and take a closure back (owners).
 RESTRICTED_POST_PATHS = (
