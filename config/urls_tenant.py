@@ -28,6 +28,7 @@ urlpatterns = [
     path("settings/export/", account_views.firm_export, name="firm_export"),
     path("settings/security-log/", account_views.security_log, name="security_log"),
     path("settings/api-tokens/", account_views.api_tokens, name="api_tokens"),
+    path("settings/sessions/", account_views.browser_sessions, name="browser_sessions"),
     path("settings/export/rows/", account_views.firm_export_rows, name="firm_export_rows"),
     path("settings/export/<int:export_id>/download/", account_views.firm_export_download, name="firm_export_download"),
     path("settings/invitations/<int:invitation_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),

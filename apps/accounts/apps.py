@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+        from . import schema, sessions  # noqa: F401  (token scheme for the docs; session records)

@@ -29,7 +29,14 @@ logger = logging.getLogger(__name__)
 
 EXPORT_DAYS = 7
 # Secrets and framework tables are never exported.
-SKIPPED_MODELS = {"sessions.session", "contenttypes.contenttype", "auth.permission", "auth.group"}
+SKIPPED_MODELS = {
+    "sessions.session",
+    "accounts.usersession",
+    "accounts.loginfailure",
+    "contenttypes.contenttype",
+    "auth.permission",
+    "auth.group",
+}
 SKIPPED_FIELDS = {"password", "token_hash", "secret_hash", "key", "session_data"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

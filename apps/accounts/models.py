@@ -210,3 +210,22 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser of a user, so that the person can see and end their sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("signed in"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("browser session")
+        verbose_name_plural = _("browser sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.user_agent[:40]}"

@@ -369,3 +369,18 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")[:50]  # type: ignore[misc]
     context = {"form": form, "tokens": tokens, "new_secret": new_secret}
     return render(request, "accounts/settings_api_tokens.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def browser_sessions(request: HttpRequest) -> HttpResponse:
+    """Where the person is signed in, and a button to sign out everywhere else."""
+    from .sessions import session_list, sessions_end_others
+
+    current = request.session.session_key or ""
+    if request.method == "POST":
+        ended = sessions_end_others(user=request.user, current_key=current, request=request)  # type: ignore[arg-type]
+        messages.success(request, _("Signed out of %(count)s other session(s).") % {"count": ended})
+        return redirect("browser_sessions")
+    sessions = session_list(user=request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/settings_sessions.html", {"sessions": sessions, "current": current})
