@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Invitation, User
+from .models import FirmExport, Invitation, User
 
 
 def clean_search(value: str | None) -> str:
@@ -25,3 +25,8 @@ def invitation_list(*, include_closed: bool = False) -> QuerySet[Invitation]:
     if not include_closed:
         invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return invitations
+
+
+def export_list(*, limit: int = 20) -> QuerySet[FirmExport]:
+    """The firm's latest data exports, newest first."""
+    return FirmExport.objects.select_related("requested_by").order_by("-created_at")[:limit]

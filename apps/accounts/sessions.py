@@ -9,6 +9,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
 
 from apps.audit.services import audit_record, client_ip
 
@@ -38,8 +39,13 @@ def _signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
 
 def session_list(*, user: User) -> list[UserSession]:
     """The person's sessions that are still alive (expired ones are left out)."""
-    live = set(Session.objects.filter(expire_date__gt=_now()).values_list("session_key", flat=True))
-    return [s for s in UserSession.objects.filter(user=user) if s.session_key in live]
+    mine = list(UserSession.objects.filter(user=user))
+    live = set(
+        Session.objects.filter(
+            session_key__in=[s.session_key for s in mine], expire_date__gt=timezone.now()
+        ).values_list("session_key", flat=True)
+    )
+    return [s for s in mine if s.session_key in live]
 
 
 @transaction.atomic
@@ -51,9 +57,3 @@ def sessions_end_others(*, user: User, current_key: str, request: HttpRequest | 
     others.delete()
     audit_record(action="auth.sessions_ended", actor=user, request=request, obj=user, count=len(keys))
     return len(keys)
-
-
-def _now() -> Any:
-    from django.utils import timezone
-
-    return timezone.now()

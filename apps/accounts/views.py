@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -34,7 +36,6 @@ from .forms import (
     LoginForm,
     SlugChangeForm,
 )
-from .models import FirmExport
 
 
 class EndsTokensWithThePassword:
@@ -204,22 +205,26 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _owner_only(request: HttpRequest) -> HttpResponse | None:
-    if getattr(request.user, "role", "") != "owner":
-        return HttpResponseForbidden(_("Only the firm's owner can do this."))
-    return None
+def owner_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A signed-in owner only; others get 403 (anonymous visitors go to sign in)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request.user, "role", "") != "owner":
+            return HttpResponseForbidden(_("Only the firm's owner can do this."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
-@login_required
+@owner_required
 @require_http_methods(["GET", "POST"])
 def firm_lifecycle(request: HttpRequest) -> HttpResponse:
     """The owner's danger zone: change the firm's address, close the firm."""
     from tenants.lifecycle import actor_label, firm_close_request, firm_slug_change
     from tenants.selectors import firm_url
 
-    denied = _owner_only(request)
-    if denied:
-        return denied
     firm = request.tenant  # type: ignore[attr-defined]
     slug_form = SlugChangeForm(request.POST if request.POST.get("action") == "rename" else None)
     close_form = CloseFirmForm(request.POST if request.POST.get("action") == "close" else None)
@@ -251,14 +256,11 @@ def firm_lifecycle(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/settings_lifecycle.html", context, status=400 if bad else 200)
 
 
-@login_required
+@owner_required
 @require_POST
 def firm_closure_cancel(request: HttpRequest) -> HttpResponse:
     from tenants.lifecycle import actor_label, firm_close_cancel
 
-    denied = _owner_only(request)
-    if denied:
-        return denied
     firm = request.tenant  # type: ignore[attr-defined]
     try:
         firm_close_cancel(firm_id=firm.pk, actor=actor_label(request.user, where=firm.schema_name), by_owner=True)
@@ -269,30 +271,22 @@ def firm_closure_cancel(request: HttpRequest) -> HttpResponse:
     return redirect("settings_lifecycle")
 
 
-@login_required
+@owner_required
 @require_http_methods(["GET", "POST"])
 def firm_export(request: HttpRequest) -> HttpResponse:
     """The owner exports all the firm's data (allowed while suspended or closing, too)."""
     from .exports import export_request
 
-    denied = _owner_only(request)
-    if denied:
-        return denied
     if request.method == "POST":
         export_request(actor=request.user)  # type: ignore[arg-type]
         messages.success(request, _("Your export is being prepared. This page shows its progress."))
         return redirect("firm_export")
-    exports = FirmExport.objects.select_related("requested_by")[:20]
-    return render(request, "accounts/settings_export.html", {"exports": exports})
+    return render(request, "accounts/settings_export.html", {"exports": selectors.export_list()})
 
 
-@login_required
+@owner_required
 def firm_export_rows(request: HttpRequest) -> HttpResponse:
-    denied = _owner_only(request)
-    if denied:
-        return denied
-    exports = FirmExport.objects.select_related("requested_by")[:20]
-    return render(request, "accounts/_export_rows.html", {"exports": exports})
+    return render(request, "accounts/_export_rows.html", {"exports": selectors.export_list()})
 
 
 @login_required
@@ -306,16 +300,13 @@ def firm_export_download(request: HttpRequest, export_id: int) -> HttpResponseBa
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
-@login_required
+@owner_required
 def security_log(request: HttpRequest) -> HttpResponse:
     """The firm's audit log: searchable, paginated, downloadable as CSV by the owner."""
     from apps.audit.services import audit_record, audit_search
 
     from .exports import safe_cell
 
-    denied = _owner_only(request)
-    if denied:
-        return denied
     query, action = request.GET.get("q", ""), request.GET.get("action", "")
     events = audit_search(query=query, action=action)
     if request.GET.get("format") == "csv":
