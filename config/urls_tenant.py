@@ -34,9 +34,10 @@ urlpatterns = [
     path("settings/invitations/<int:invitation_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),
     path("crm/", account_views.module_home, {"module": "crm"}, name="crm"),
     path("hr/", account_views.module_home, {"module": "hr"}, name="hr"),
-    path("finance/", account_views.module_home, {"module": "finance"}, name="finance"),
+    path("finance/", include("apps.finance.urls")),
     path("supply-chain/", account_views.module_home, {"module": "supply_chain"}, name="supply_chain"),
     path("api/v1/", include(api_patterns)),
+    path("api/v1/finance/", include("apps.finance.api.urls")),
     *common_urls("config.urls_tenant"),
 ]
 

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "finance_api"
+
+urlpatterns = [
+    path("accounts/", views.AccountListCreateApi.as_view(), name="accounts"),
+    path("accounts/<str:code>/", views.AccountDetailApi.as_view(), name="account"),
+    path("vouchers/", views.VoucherListCreateApi.as_view(), name="vouchers"),
+    path("vouchers/<int:voucher_id>/", views.VoucherDetailApi.as_view(), name="voucher"),
+    path("vouchers/<int:voucher_id>/post/", views.VoucherPostApi.as_view(), name="voucher_post"),
+    path("vouchers/<int:voucher_id>/reverse/", views.VoucherReverseApi.as_view(), name="voucher_reverse"),
+    path("periods/", views.PeriodListApi.as_view(), name="periods"),
+    path("periods/<str:period>/close/", views.PeriodCloseApi.as_view(), name="period_close"),
+    path("periods/<str:period>/reopen/", views.PeriodReopenApi.as_view(), name="period_reopen"),
+    path("reports/trial-balance/", views.TrialBalanceApi.as_view(), name="trial_balance"),
+    path("reports/balance-sheet/", views.BalanceSheetApi.as_view(), name="balance_sheet"),
+    path("reports/income-statement/", views.IncomeStatementApi.as_view(), name="income_statement"),
+    path("reports/account-ledger/", views.AccountLedgerApi.as_view(), name="account_ledger"),
+]

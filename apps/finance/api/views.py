@@ -1,0 +1,286 @@
+"""The finance API: one view per operation; reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import Pagination, acting_user
+
+from .. import selectors, services
+from ..models import Voucher
+from .serializers import (
+    AccountCreateInputSerializer,
+    AccountLedgerSerializer,
+    AccountOutputSerializer,
+    AccountUpdateInputSerializer,
+    PeriodOutputSerializer,
+    ReverseInputSerializer,
+    StatementSerializer,
+    TrialBalanceSerializer,
+    VoucherInputSerializer,
+    VoucherOutputSerializer,
+    statement_data,
+)
+
+READ = {"GET": "finance:read"}
+PERIOD_PARAM = OpenApiParameter("period", str, description="YYYY-MM; the latest period when left out")
+
+
+def _entry_lines(data: dict[str, Any]) -> list[services.EntryLine]:
+    return [
+        services.EntryLine(
+            account_code=line["account"],
+            debit=line["debit"],
+            credit=line["credit"],
+            summary=line["summary"],
+            partner=line["partner"],
+            department=line["department"],
+            project=line["project"],
+        )
+        for line in data["lines"]
+    ]
+
+
+def _voucher_body(voucher: Voucher, *, actor: Any) -> dict[str, Any]:
+    fresh = selectors.voucher_get(actor=actor, voucher_id=voucher.pk)
+    return VoucherOutputSerializer(fresh, context={"with_lines": True}).data  # type: ignore[return-value]
+
+
+class AccountListCreateApi(APIView):
+    """The chart of accounts; POST adds a sub-account."""
+
+    required_scopes = {"GET": "finance:read", "POST": "finance:write"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Code prefix or name")],
+        responses={200: AccountOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        accounts = selectors.account_list(
+            actor=acting_user(request), search=selectors.clean_search(request.query_params.get("q"))
+        ).select_related("parent")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(accounts, request, view=self)
+        return paginator.get_paginated_response(AccountOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=AccountCreateInputSerializer, responses={201: AccountOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = AccountCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = services.account_create(actor=acting_user(request), **serializer.validated_data)
+        return Response(AccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailApi(APIView):
+    required_scopes = {"GET": "finance:read", "PATCH": "finance:write"}
+
+    @extend_schema(responses={200: AccountOutputSerializer})
+    def get(self, request: Request, code: str) -> Response:
+        return Response(AccountOutputSerializer(selectors.account_get(actor=acting_user(request), code=code)).data)
+
+    @extend_schema(request=AccountUpdateInputSerializer, responses={200: AccountOutputSerializer})
+    def patch(self, request: Request, code: str) -> Response:
+        actor = acting_user(request)
+        account = selectors.account_get(actor=actor, code=code)
+        serializer = AccountUpdateInputSerializer(
+            data={"name": account.name, "name_en": account.name_en, "is_active": account.is_active, **request.data}
+        )
+        serializer.is_valid(raise_exception=True)
+        account = services.account_update(actor=actor, account=account, **serializer.validated_data)
+        return Response(AccountOutputSerializer(account).data)
+
+
+class VoucherListCreateApi(APIView):
+    """Vouchers, newest first; POST records a draft (or posts at once with ``post: true``)."""
+
+    required_scopes = {"GET": "finance:read", "POST": "finance:write"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, description="YYYY-MM"),
+            OpenApiParameter("status", str, enum=Voucher.Status.values),
+            OpenApiParameter("q", str, description="Summary, number (记-0001) or source record"),
+        ],
+        responses={200: VoucherOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        label = request.query_params.get("period")
+        period = selectors.period_by_label(label) if label else None
+        vouchers = selectors.voucher_list(
+            actor=actor,
+            period=period,
+            status=request.query_params.get("status", ""),
+            search=selectors.clean_search(request.query_params.get("q")),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(vouchers, request, view=self)
+        return paginator.get_paginated_response(VoucherOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=VoucherInputSerializer, responses={201: VoucherOutputSerializer})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = VoucherInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            voucher = services.voucher_create(
+                actor=actor,
+                day=data["date"],
+                summary=data["summary"],
+                lines=_entry_lines(data),
+                attachments=data["attachments"],
+            )
+            if data["post"]:
+                voucher = services.voucher_post(actor=actor, voucher=voucher)
+        return Response(_voucher_body(voucher, actor=actor), status=status.HTTP_201_CREATED)
+
+
+class VoucherDetailApi(APIView):
+    """One voucher with its lines; drafts can be replaced (PUT) or deleted."""
+
+    required_scopes = {"GET": "finance:read", "PUT": "finance:write", "DELETE": "finance:write"}
+
+    @extend_schema(responses={200: VoucherOutputSerializer})
+    def get(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        voucher = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
+        return Response(VoucherOutputSerializer(voucher, context={"with_lines": True}).data)
+
+    @extend_schema(request=VoucherInputSerializer, responses={200: VoucherOutputSerializer})
+    def put(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        voucher = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
+        serializer = VoucherInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        voucher = services.voucher_update(
+            actor=actor,
+            voucher=voucher,
+            day=data["date"],
+            summary=data["summary"],
+            lines=_entry_lines(data),
+            attachments=data["attachments"],
+        )
+        return Response(_voucher_body(voucher, actor=actor))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        services.voucher_delete(actor=actor, voucher=selectors.voucher_get(actor=actor, voucher_id=voucher_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VoucherPostApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=None, responses={200: VoucherOutputSerializer})
+    def post(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        voucher = services.voucher_post(actor=actor, voucher=selectors.voucher_get(actor=actor, voucher_id=voucher_id))
+        return Response(_voucher_body(voucher, actor=actor))
+
+
+class VoucherReverseApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=ReverseInputSerializer, responses={201: VoucherOutputSerializer})
+    def post(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        serializer = ReverseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        original = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
+        reversal = services.voucher_reverse(actor=actor, voucher=original, day=serializer.validated_data.get("date"))
+        return Response(_voucher_body(reversal, actor=actor), status=status.HTTP_201_CREATED)
+
+
+class PeriodListApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: PeriodOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.period_list(actor=acting_user(request)), request, view=self)
+        return paginator.get_paginated_response(PeriodOutputSerializer(page, many=True).data)
+
+
+class PeriodCloseApi(APIView):
+    """结转损益 and lock the period; answers the closing voucher (null when nothing to close)."""
+
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=None, responses={200: PeriodOutputSerializer})
+    def post(self, request: Request, period: str) -> Response:
+        actor = acting_user(request)
+        services.permissions.require(actor, services.permissions.VIEW)
+        closed = selectors.period_by_label(period, default_latest=False)
+        services.period_close(actor=actor, period=closed)
+        closed.refresh_from_db()
+        return Response(PeriodOutputSerializer(closed).data)
+
+
+class PeriodReopenApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=None, responses={200: PeriodOutputSerializer})
+    def post(self, request: Request, period: str) -> Response:
+        actor = acting_user(request)
+        services.permissions.require(actor, services.permissions.VIEW)
+        reopened = services.period_reopen(actor=actor, period=selectors.period_by_label(period, default_latest=False))
+        return Response(PeriodOutputSerializer(reopened).data)
+
+
+class TrialBalanceApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(parameters=[PERIOD_PARAM], responses={200: TrialBalanceSerializer})
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        services.permissions.require(actor, services.permissions.VIEW)
+        period = selectors.period_by_label(request.query_params.get("period"))
+        return Response(TrialBalanceSerializer(selectors.trial_balance(actor=actor, period=period)).data)
+
+
+class BalanceSheetApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(parameters=[PERIOD_PARAM], responses={200: StatementSerializer})
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        services.permissions.require(actor, services.permissions.VIEW)
+        period = selectors.period_by_label(request.query_params.get("period"))
+        return Response(statement_data(selectors.balance_sheet(actor=actor, period=period)))
+
+
+class IncomeStatementApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(parameters=[PERIOD_PARAM], responses={200: StatementSerializer})
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        services.permissions.require(actor, services.permissions.VIEW)
+        period = selectors.period_by_label(request.query_params.get("period"))
+        return Response(statement_data(selectors.income_statement(actor=actor, period=period)))
+
+
+class AccountLedgerApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[PERIOD_PARAM, OpenApiParameter("account", str, required=True, description="Account code")],
+        responses={200: AccountLedgerSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
+        period = selectors.period_by_label(request.query_params.get("period"))
+        return Response(
+            AccountLedgerSerializer(selectors.account_ledger(actor=actor, account=account, period=period)).data
+        )

@@ -1,0 +1,52 @@
+"""Charts of accounts and statement layouts are data (``data/*.json``), not code."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CHARTS = ("cas_small", "ifrs")
+DEFAULT_CHART = "cas_small"
+
+
+@cache
+def chart_template(chart: str) -> dict[str, Any]:
+    if chart not in CHARTS:
+        raise ValueError(f"unknown chart {chart!r}")
+    return json.loads((DATA_DIR / f"chart_{chart}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@cache
+def statement_layout(chart: str) -> dict[str, Any]:
+    if chart not in CHARTS:
+        raise ValueError(f"unknown chart {chart!r}")
+    return json.loads((DATA_DIR / f"statements_{chart}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def parent_code(code: str) -> str | None:
+    """Level-1 codes have four digits; each level below adds two (1002 → 100201)."""
+    return code[:-2] if len(code) > 4 else None
+
+
+def chart_install(*, chart: str, account_model: Any) -> int:
+    """Create the template's accounts (models may be historical ones, from a migration)."""
+    rows = chart_template(chart)["accounts"]
+    codes = {row[0] for row in rows}
+    by_code: dict[str, Any] = {}
+    for code, name, name_en, category, side, is_cash in sorted(rows, key=lambda row: row[0]):
+        parent = parent_code(code)
+        by_code[code] = account_model.objects.create(
+            code=code,
+            name=name,
+            name_en=name_en,
+            category=category,
+            side=side,
+            is_cash=is_cash,
+            parent=by_code.get(parent) if parent else None,
+            level=1 + (len(code) - 4) // 2,
+            is_leaf=not any(other != code and other.startswith(code) for other in codes),
+        )
+    return len(rows)

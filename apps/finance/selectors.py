@@ -1,0 +1,451 @@
+"""Reads of the ledger: lists, vouchers and the reports.
+
+Reports read the maintained per-period balances (``AccountBalance``: one row per account and period
+rows), never a scan of the voucher lines, so they take the same time at 1,000 or 1,000,000
+lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from core.errors import NotFound, ValidationFailed
+
+from . import permissions
+from .charts import statement_layout
+from .models import ZERO, Account, LedgerSettings, Period, Voucher, VoucherLine
+
+PERIOD_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def clean_search(text: str | None) -> str:
+    return (text or "").strip()[:100]
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def account_list(*, actor: Any, search: str = "", include_inactive: bool = True) -> QuerySet[Account]:
+    permissions.require(actor, permissions.VIEW)
+    accounts = Account.objects.all()
+    if not include_inactive:
+        accounts = accounts.filter(is_active=True)
+    if search:
+        accounts = accounts.filter(
+            Q(code__startswith=search) | Q(name__icontains=search) | Q(name_en__icontains=search)
+        )
+    return accounts.order_by("code")
+
+
+def account_get(*, actor: Any, code: str) -> Account:
+    permissions.require(actor, permissions.VIEW)
+    account = Account.objects.filter(code=str(code).strip()).first()
+    if account is None:
+        raise NotFound(_("No account with this code."))
+    return account
+
+
+def postable_accounts() -> QuerySet[Account]:
+    return Account.objects.filter(is_leaf=True, is_active=True).order_by("code")
+
+
+def voucher_list(*, actor: Any, period: Period | None = None, status: str = "", search: str = "") -> QuerySet[Voucher]:
+    permissions.require(actor, permissions.VIEW)
+    vouchers = Voucher.objects.select_related("period", "created_by", "posted_by")
+    if period is not None:
+        vouchers = vouchers.filter(period=period)
+    if status in Voucher.Status.values:
+        vouchers = vouchers.filter(status=status)
+    if search:
+        number = re.sub(r"^记-?", "", search)
+        query = Q(summary__icontains=search) | Q(source_id=search)
+        if number.isdigit():
+            query |= Q(number=int(number))
+        vouchers = vouchers.filter(query)
+    return vouchers.order_by("-period__year", "-period__month", "-number", "-id")
+
+
+def voucher_get(*, actor: Any, voucher_id: Any) -> Voucher:
+    permissions.require(actor, permissions.VIEW)
+    try:
+        pk = int(voucher_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such voucher.")) from None
+    voucher = (
+        Voucher.objects.select_related("period", "created_by", "posted_by", "reversal_of")
+        .prefetch_related("lines__account")
+        .filter(pk=pk)
+        .first()
+    )
+    if voucher is None:
+        raise NotFound(_("No such voucher."))
+    return voucher
+
+
+def voucher_reversal(voucher: Voucher) -> Voucher | None:
+    return Voucher.objects.filter(reversal_of=voucher).select_related("period").first()
+
+
+def period_list(*, actor: Any) -> QuerySet[Period]:
+    permissions.require(actor, permissions.VIEW)
+    return Period.objects.select_related("closed_by").order_by("-year", "-month")
+
+
+def period_by_label(label: str | None, *, default_latest: bool = True) -> Period:
+    """``2026-11`` → that period. Without a label: the latest period that has vouchers."""
+    if not label:
+        if default_latest:
+            period = Period.objects.order_by("-year", "-month").first()
+            if period is not None:
+                return period
+        raise NotFound(_("No accounting period yet: record a voucher first."))
+    match = PERIOD_LABEL.match(label.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValidationFailed(_("Give the period as YYYY-MM, e.g. 2026-11."), fields={"period": [_("Not a period.")]})
+    period = Period.objects.filter(year=int(match.group(1)), month=int(match.group(2))).first()
+    if period is None:
+        raise NotFound(_("Nothing has been recorded in %(period)s.") % {"period": label})
+    return period
+
+
+# --- balances ---------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    """Net amounts are debit minus credit."""
+
+    opening: Decimal = ZERO  # before the period
+    year_opening: Decimal = ZERO  # before January of the period's year
+    debit: Decimal = ZERO  # in the period, every voucher
+    credit: Decimal = ZERO
+    ytd_debit: Decimal = ZERO  # January to the period, every voucher
+    ytd_credit: Decimal = ZERO
+    pl_net: Decimal = ZERO  # in the period without closing vouchers
+    pl_ytd_net: Decimal = ZERO
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.debit - self.credit
+
+    def add(self, other: Totals) -> None:
+        for name in ("opening", "year_opening", "debit", "credit", "ytd_debit", "ytd_credit", "pl_net", "pl_ytd_net"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _account_totals(period: Period) -> dict[int, Totals]:
+    """One aggregate over the balances table: every leaf account's totals at this period."""
+    index, year_start = period.index, period.year * 12
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT account_id,
+                   COALESCE(SUM(debit - credit) FILTER (WHERE period_index < %(p)s), 0),
+                   COALESCE(SUM(debit - credit) FILTER (WHERE period_index < %(y)s), 0),
+                   COALESCE(SUM(debit) FILTER (WHERE period_index = %(p)s), 0),
+                   COALESCE(SUM(credit) FILTER (WHERE period_index = %(p)s), 0),
+                   COALESCE(SUM(debit) FILTER (WHERE period_index >= %(y)s), 0),
+                   COALESCE(SUM(credit) FILTER (WHERE period_index >= %(y)s), 0),
+                   COALESCE(SUM(debit - credit) FILTER (WHERE period_index = %(p)s AND NOT closing), 0),
+                   COALESCE(SUM(debit - credit) FILTER (WHERE period_index >= %(y)s AND NOT closing), 0)
+              FROM finance_accountbalance
+             WHERE period_index <= %(p)s
+             GROUP BY account_id
+            """,
+            {"p": index, "y": year_start},
+        )
+        return {row[0]: Totals(*row[1:]) for row in cursor.fetchall()}
+
+
+def _rolled_up(period: Period) -> tuple[list[Account], dict[str, Totals]]:
+    """Totals for every account, parents holding the sum of their sub-accounts."""
+    accounts = list(Account.objects.order_by("code"))
+    by_id = _account_totals(period)
+    totals: dict[str, Totals] = {account.code: Totals() for account in accounts}
+    codes = {account.code for account in accounts}
+    for account in accounts:
+        own = by_id.get(account.pk)
+        if own is None:
+            continue
+        code = account.code
+        while code:
+            if code in codes:
+                totals[code].add(own)
+            code = code[:-2] if len(code) > 4 else ""
+    return accounts, totals
+
+
+@dataclass
+class TrialBalanceRow:
+    code: str
+    name: str
+    level: int
+    is_leaf: bool
+    opening_debit: Decimal
+    opening_credit: Decimal
+    debit: Decimal
+    credit: Decimal
+    closing_debit: Decimal
+    closing_credit: Decimal
+    ytd_debit: Decimal
+    ytd_credit: Decimal
+
+
+@dataclass
+class TrialBalance:
+    period: Period
+    rows: list[TrialBalanceRow]
+    totals: TrialBalanceRow
+    balanced: bool
+
+
+def _split(net: Decimal) -> tuple[Decimal, Decimal]:
+    return (net, ZERO) if net >= 0 else (ZERO, -net)
+
+
+def trial_balance(*, actor: Any, period: Period, include_empty: bool = False) -> TrialBalance:
+    """科目余额表: opening, movements and closing balance of every account in the period."""
+    permissions.require(actor, permissions.VIEW)
+    accounts, totals = _rolled_up(period)
+    english = _english()
+    rows: list[TrialBalanceRow] = []
+    grand = TrialBalanceRow("", _("Total"), 0, True, *([ZERO] * 8))
+    for account in accounts:
+        t = totals[account.code]
+        if not include_empty and not (t.opening or t.debit or t.credit or t.ytd_debit or t.ytd_credit):
+            continue
+        opening_dr, opening_cr = _split(t.opening)
+        closing_dr, closing_cr = _split(t.closing)
+        row = TrialBalanceRow(
+            account.code,
+            account.display_name("en" if english else "zh"),
+            account.level,
+            account.is_leaf,
+            opening_dr,
+            opening_cr,
+            t.debit,
+            t.credit,
+            closing_dr,
+            closing_cr,
+            t.ytd_debit,
+            t.ytd_credit,
+        )
+        rows.append(row)
+        if account.level == 1:
+            for name in (
+                "opening_debit",
+                "opening_credit",
+                "debit",
+                "credit",
+                "closing_debit",
+                "closing_credit",
+                "ytd_debit",
+                "ytd_credit",
+            ):
+                setattr(grand, name, getattr(grand, name) + getattr(row, name))
+    balanced = (
+        grand.opening_debit == grand.opening_credit
+        and grand.debit == grand.credit
+        and grand.closing_debit == grand.closing_credit
+    )
+    return TrialBalance(period, rows, grand, balanced)
+
+
+@dataclass
+class StatementRow:
+    key: str
+    line: int | None
+    name: str
+    current: Decimal | None
+    comparative: Decimal | None
+    heading: bool = False
+    total: bool = False
+    grand: bool = False
+    accounts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Statement:
+    title: str
+    form: str
+    period: Period
+    current_label: str
+    comparative_label: str
+    sections: list[tuple[str, list[StatementRow]]]
+    checks: dict[str, bool]
+
+
+def _chart() -> str:
+    settings_row = LedgerSettings.objects.filter(id=1).first()
+    return settings_row.chart if settings_row else "cas_small"
+
+
+def _evaluate(rows: list[dict[str, Any]], value: Any, english: bool) -> list[StatementRow]:
+    """Rows sum their accounts (net debit, or net credit where ``side`` says so); totals add rows."""
+    values: dict[str, tuple[Decimal, Decimal]] = {}
+    out: list[StatementRow] = []
+    for row in rows:
+        name = row["name_en"] if english else row["name"]
+        if row.get("heading"):
+            out.append(StatementRow("", None, name, None, None, heading=True))
+            continue
+        if "sum" in row:
+            current = sum((values[k][0] for k in row["sum"]), ZERO) - sum(
+                (values[k][0] for k in row.get("minus", [])), ZERO
+            )
+            comparative = sum((values[k][1] for k in row["sum"]), ZERO) - sum(
+                (values[k][1] for k in row.get("minus", [])), ZERO
+            )
+            values[row["key"]] = (current, comparative)
+            out.append(
+                StatementRow(
+                    row["key"], row.get("line"), name, current, comparative, total=True, grand=bool(row.get("grand"))
+                )
+            )
+            continue
+        current, comparative = value(row)
+        values[row["key"]] = (current, comparative)
+        out.append(
+            StatementRow(
+                row["key"], row.get("line"), name, current, comparative, accounts=list(row.get("accounts", []))
+            )
+        )
+    return out
+
+
+def balance_sheet(*, actor: Any, period: Period) -> Statement:
+    """资产负债表 at the end of the period, with the balance at the start of the year beside it.
+
+    Profit and loss not yet closed counts in undistributed profit, so the sheet balances
+    before and after 结转损益.
+    """
+    permissions.require(actor, permissions.VIEW)
+    layout = statement_layout(_chart())
+    accounts, totals = _rolled_up(period)
+    unclosed = Totals()
+    unclosed_year_open = ZERO
+    for account in accounts:
+        if account.level == 1 and account.category == Account.Category.PROFIT_LOSS:
+            unclosed.add(totals[account.code])
+    unclosed_year_open = unclosed.year_opening
+    english = _english()
+
+    def value(row: dict[str, Any]) -> tuple[Decimal, Decimal]:
+        sign = -1 if row.get("side") == "credit" else 1
+        closing = sum((totals[c].closing for c in row.get("accounts", []) if c in totals), ZERO)
+        year_open = sum((totals[c].year_opening for c in row.get("accounts", []) if c in totals), ZERO)
+        if row.get("unclosed_profit"):
+            closing += unclosed.closing
+            year_open += unclosed_year_open
+        return sign * closing, sign * year_open
+
+    assets = _evaluate(layout["balance_sheet"]["assets"], value, english)
+    claims = _evaluate(layout["balance_sheet"]["claims"], value, english)
+    grand_assets = next(r for r in assets if r.grand)
+    grand_claims = next(r for r in claims if r.grand)
+    title = layout["balance_sheet_title"][1 if english else 0]
+    return Statement(
+        title=title,
+        form=layout["balance_sheet_form"],
+        period=period,
+        current_label=_("Closing balance"),
+        comparative_label=_("Balance at start of year"),
+        sections=[(_("Assets"), assets), (_("Liabilities and owners' equity"), claims)],
+        checks={
+            "balanced": grand_assets.current == grand_claims.current
+            and grand_assets.comparative == grand_claims.comparative
+        },
+    )
+
+
+def income_statement(*, actor: Any, period: Period) -> Statement:
+    """利润表: this month and the year to date, without the closing entries."""
+    permissions.require(actor, permissions.VIEW)
+    layout = statement_layout(_chart())
+    _accounts, totals = _rolled_up(period)
+    english = _english()
+
+    def value(row: dict[str, Any]) -> tuple[Decimal, Decimal]:
+        sign = -1 if row.get("side") == "credit" else 1
+        month = sum((totals[c].pl_net for c in row.get("accounts", []) if c in totals), ZERO)
+        ytd = sum((totals[c].pl_ytd_net for c in row.get("accounts", []) if c in totals), ZERO)
+        return sign * month, sign * ytd
+
+    rows = _evaluate(layout["income_statement"], value, english)
+    title = layout["income_statement_title"][1 if english else 0]
+    return Statement(
+        title=title,
+        form=layout["income_statement_form"],
+        period=period,
+        current_label=_("This month"),
+        comparative_label=_("Year to date"),
+        sections=[("", rows)],
+        checks={},
+    )
+
+
+@dataclass
+class LedgerLine:
+    voucher_id: int
+    date: Any
+    number: str
+    summary: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass
+class AccountLedger:
+    account: Account
+    period: Period
+    opening: Decimal
+    lines: list[LedgerLine]
+    debit: Decimal
+    credit: Decimal
+    closing: Decimal
+    truncated: bool
+
+
+def account_ledger(*, actor: Any, account: Account, period: Period, limit: int = 2000) -> AccountLedger:
+    """明细账: the opening balance, every posted line of the period, the running balance."""
+    permissions.require(actor, permissions.VIEW)
+    _accounts, totals = _rolled_up(period)
+    t = totals.get(account.code, Totals())
+    lines = (
+        VoucherLine.objects.filter(
+            account__code__startswith=account.code,
+            period_index=period.index,
+            voucher__status=Voucher.Status.POSTED,
+        )
+        .select_related("voucher")
+        .order_by("date", "voucher__number", "line_no")
+    )
+    balance = t.opening
+    out: list[LedgerLine] = []
+    for line in lines[: limit + 1]:
+        if len(out) == limit:
+            break
+        balance += line.debit - line.credit
+        out.append(
+            LedgerLine(
+                line.voucher_id, line.date, line.voucher.display_number, line.summary, line.debit, line.credit, balance
+            )
+        )
+    return AccountLedger(
+        account, period, t.opening, out, t.debit, t.credit, t.closing, truncated=lines[limit : limit + 1].exists()
+    )
+
+
+def voucher_totals_check(voucher: Voucher) -> bool:
+    sums = voucher.lines.aggregate(dr=Sum("debit"), cr=Sum("credit"))
+    return (sums["dr"] or ZERO) == (sums["cr"] or ZERO)

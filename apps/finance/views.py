@@ -1,0 +1,12 @@
+"""Finance pages (HTML). Reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/module_home.html", {"module": "finance"})
