@@ -66,6 +66,7 @@ def ledger_chart_switch(*, actor: Any, chart: str) -> LedgerSettings:
         raise Conflict(
             _("The chart of accounts can only be changed before the first voucher is recorded."), code="ledger_in_use"
         )
+    Account.objects.update(parent=None)
     Account.objects.all().delete()
     chart_install(chart=chart, account_model=Account)
     settings_row, _created = LedgerSettings.objects.update_or_create(id=1, defaults={"chart": chart})
@@ -173,11 +174,11 @@ def _money(value: Any, field: str, errors: dict[str, list[str]], *, allow_negati
     if not amount.is_finite():
         errors.setdefault(field, []).append(_("Enter an amount such as 1234.50."))
         return ZERO
-    if amount != amount.quantize(FEN, rounding=ROUND_HALF_UP):
-        errors.setdefault(field, []).append(_("Amounts have at most two decimal places (fen)."))
     if abs(amount) > MAX_AMOUNT:
         errors.setdefault(field, []).append(_("The amount is too large."))
         return ZERO
+    if amount != amount.quantize(FEN, rounding=ROUND_HALF_UP):
+        errors.setdefault(field, []).append(_("Amounts have at most two decimal places (fen)."))
     if amount < 0 and not allow_negative:
         errors.setdefault(field, []).append(_("Amounts cannot be negative; use the other column."))
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
