@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CHARTS = ("cas_small", "ifrs")
@@ -50,3 +53,10 @@ def chart_install(*, chart: str, account_model: Any) -> int:
             is_leaf=not any(other != code and other.startswith(code) for other in codes),
         )
     return len(rows)
+
+
+def rate_label(rate: Decimal | None) -> str:
+    """0.13 → 13%; None → exempt (免税)."""
+    if rate is None:
+        return _("Exempt")
+    return f"{(rate * 100).normalize():f}%"

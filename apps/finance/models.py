@@ -299,3 +299,149 @@ class ModuleRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"
+
+
+class Invoice(models.Model):
+    """A customer invoice (receivable) or supplier bill (payable), with its fapiao details.
+
+    Partners belong to CRM and supply chain: they are referred to by name and tax id.
+    A credit note (红字) is an invoice with negative amounts that points at the original.
+    """
+
+    class Direction(models.TextChoices):
+        SALES = "sales", _("Customer invoice")
+        PURCHASE = "purchase", _("Supplier bill")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        POSTED = "posted", _("Posted")
+
+    class FapiaoType(models.TextChoices):
+        NONE = "", _("No fapiao")
+        SPECIAL = "special", _("VAT special fapiao (专用发票)")
+        ORDINARY = "ordinary", _("VAT ordinary fapiao (普通发票)")
+
+    direction = models.CharField(_("type"), max_length=8, choices=Direction.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    partner_name = models.CharField(_("partner"), max_length=200)
+    partner_tax_id = models.CharField(_("partner tax id"), max_length=18, blank=True)
+    date = models.DateField(_("date"))
+    due_date = models.DateField(_("due date"))
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    untaxed = models.DecimalField(_("amount before tax"), max_digits=18, decimal_places=2, default=ZERO)
+    tax = models.DecimalField(_("VAT"), max_digits=18, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=18, decimal_places=2, default=ZERO)
+    # What is still to be received or paid; kept by posting and allocation, read by aging.
+    open_amount = models.DecimalField(_("open amount"), max_digits=18, decimal_places=2, default=ZERO)
+    credit_of = models.ForeignKey(
+        "self",
+        verbose_name=_("credit note of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+    )
+    fapiao_type = models.CharField(_("fapiao type"), max_length=8, choices=FapiaoType.choices, blank=True, default="")
+    fapiao_code = models.CharField(_("fapiao code"), max_length=12, blank=True)
+    fapiao_number = models.CharField(_("fapiao number"), max_length=20, blank=True)
+    fapiao_date = models.DateField(_("fapiao date"), null=True, blank=True)
+    seller_tax_id = models.CharField(_("seller tax id"), max_length=18, blank=True)
+    buyer_tax_id = models.CharField(_("buyer tax id"), max_length=18, blank=True)
+    voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(direction__in=["sales", "purchase"]), name="finance_invoice_direction"),
+            models.CheckConstraint(condition=Q(due_date__gte=models.F("date")), name="finance_invoice_due_after_date"),
+            # One fapiao is recorded once per direction (duplicate-fapiao detection).
+            models.UniqueConstraint(
+                fields=["direction", "fapiao_code", "fapiao_number"],
+                condition=~Q(fapiao_number=""),
+                name="finance_invoice_fapiao_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["direction", "due_date"], condition=~Q(open_amount=0), name="finance_invoice_open_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"#{self.pk}"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    description = models.CharField(_("description"), max_length=200)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    # None means exempt (免税); 0 is the zero rate (零税率, exports).
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=4, decimal_places=2, null=True, blank=True)
+    untaxed = models.DecimalField(_("amount before tax"), max_digits=18, decimal_places=2)
+    tax = models.DecimalField(_("VAT"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice_id", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "line_no"], name="finance_invoice_line_unique")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Payment(models.Model):
+    """Money received from a customer or paid to a supplier, allocated to open invoices.
+
+    What is not allocated stays as an advance (预收账款 / 预付账款) and can be allocated later.
+    """
+
+    class Direction(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt")
+        PAYMENT = "payment", _("Payment")
+
+    direction = models.CharField(_("type"), max_length=8, choices=Direction.choices)
+    partner_name = models.CharField(_("partner"), max_length=200)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    bank_account = models.ForeignKey(
+        Account, verbose_name=_("bank or cash account"), on_delete=models.PROTECT, related_name="+"
+    )
+    unallocated = models.DecimalField(_("advance"), max_digits=18, decimal_places=2, default=ZERO)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(unallocated__gte=0, unallocated__lte=models.F("amount")), name="finance_payment_unallocated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_name} {self.amount}"
+
+
+class Allocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="finance_allocation_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}→{self.invoice_id}: {self.amount}"

@@ -13,15 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound, ValidationFailed
 
 from . import permissions
-from .charts import statement_layout
-from .models import ZERO, Account, LedgerSettings, Period, Voucher, VoucherLine
+from .charts import rate_label, statement_layout
+from .models import ZERO, Account, Invoice, InvoiceLine, LedgerSettings, Payment, Period, Voucher, VoucherLine
 
 PERIOD_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -449,3 +449,149 @@ def account_ledger(*, actor: Any, account: Account, period: Period, limit: int =
 def voucher_totals_check(voucher: Voucher) -> bool:
     sums = voucher.lines.aggregate(dr=Sum("debit"), cr=Sum("credit"))
     return (sums["dr"] or ZERO) == (sums["cr"] or ZERO)
+
+
+# --- receivables and payables -------------------------------------------------------------
+
+
+def invoice_list(
+    *, actor: Any, direction: str = "", status: str = "", search: str = "", open_only: bool = False
+) -> QuerySet[Invoice]:
+    permissions.require(actor, permissions.VIEW)
+    invoices = Invoice.objects.select_related("voucher", "voucher__period")
+    if direction in Invoice.Direction.values:
+        invoices = invoices.filter(direction=direction)
+    if status in Invoice.Status.values:
+        invoices = invoices.filter(status=status)
+    if open_only:
+        invoices = invoices.exclude(open_amount=0)
+    if search:
+        invoices = invoices.filter(
+            Q(partner_name__icontains=search) | Q(reference__icontains=search) | Q(fapiao_number=search)
+        )
+    return invoices.order_by("-date", "-id")
+
+
+def payment_list(*, actor: Any, direction: str = "", search: str = "") -> QuerySet[Payment]:
+    permissions.require(actor, permissions.VIEW)
+    payments = Payment.objects.select_related("bank_account", "voucher", "voucher__period")
+    if direction in Payment.Direction.values:
+        payments = payments.filter(direction=direction)
+    if search:
+        payments = payments.filter(Q(partner_name__icontains=search) | Q(reference__icontains=search))
+    return payments.order_by("-date", "-id")
+
+
+AGING_BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "over_90")
+
+
+@dataclass
+class AgingRow:
+    partner: str
+    current: Decimal
+    d1_30: Decimal
+    d31_60: Decimal
+    d61_90: Decimal
+    over_90: Decimal
+    total: Decimal
+
+
+@dataclass
+class Aging:
+    direction: str
+    as_of: Any
+    rows: list[AgingRow]
+    totals: AgingRow
+    partners: int
+
+
+def aging(*, actor: Any, direction: str, as_of: Any, limit: int = 500) -> Aging:
+    """Open amounts by partner and days past due, from the maintained open amounts (one query)."""
+    permissions.require(actor, permissions.VIEW)
+    if direction not in Invoice.Direction.values:
+        raise ValidationFailed(_("Choose receivables or payables."), fields={"direction": [_("Unknown.")]})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT partner_name,
+                   COALESCE(SUM(open_amount) FILTER (WHERE due_date >= %(d)s), 0),
+                   COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(d)s AND due_date >= %(d)s - 30), 0),
+                   COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(d)s - 30 AND due_date >= %(d)s - 60), 0),
+                   COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(d)s - 60 AND due_date >= %(d)s - 90), 0),
+                   COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(d)s - 90), 0),
+                   SUM(open_amount)
+              FROM finance_invoice
+             WHERE direction = %(dir)s AND open_amount <> 0
+             GROUP BY partner_name
+             ORDER BY SUM(open_amount) DESC, partner_name
+            """,
+            {"d": as_of, "dir": direction},
+        )
+        all_rows = [AgingRow(*row) for row in cursor.fetchall()]
+    totals = AgingRow(_("Total"), *([ZERO] * 6))
+    for row in all_rows:
+        for name in (*AGING_BUCKETS, "total"):
+            setattr(totals, name, getattr(totals, name) + getattr(row, name))
+    return Aging(direction, as_of, all_rows[:limit], totals, len(all_rows))
+
+
+@dataclass
+class VatRow:
+    rate: str
+    untaxed: Decimal
+    tax: Decimal
+    count: int
+
+
+@dataclass
+class VatSummary:
+    period: Period
+    output: list[VatRow]
+    input: list[VatRow]
+    output_tax: Decimal
+    input_tax: Decimal
+
+    @property
+    def payable(self) -> Decimal:
+        return self.output_tax - self.input_tax
+
+
+def vat_summary(*, actor: Any, period: Period) -> VatSummary:
+    """销项 and 进项 per rate for the posted invoices dated in the period.
+
+    Input VAT counts only special fapiao of a general taxpayer (the rest went to cost).
+    """
+    permissions.require(actor, permissions.VIEW)
+    taxpayer = LedgerSettings.objects.filter(id=1).values_list("taxpayer", flat=True).first()
+    lines = InvoiceLine.objects.filter(
+        invoice__status=Invoice.Status.POSTED,
+        invoice__date__year=period.year,
+        invoice__date__month=period.month,
+    )
+
+    def rows(queryset: QuerySet[InvoiceLine]) -> list[VatRow]:
+        grouped = (
+            queryset.values("vat_rate")
+            .annotate(untaxed=Sum("untaxed"), tax=Sum("tax"), count=Count("invoice", distinct=True))
+            .order_by("-vat_rate")
+        )
+        return [
+            VatRow(
+                rate_label(row["vat_rate"]),
+                row["untaxed"] or ZERO,
+                row["tax"] or ZERO,
+                row["count"],
+            )
+            for row in grouped
+        ]
+
+    output = rows(lines.filter(invoice__direction=Invoice.Direction.SALES))
+    creditable = lines.filter(invoice__direction=Invoice.Direction.PURCHASE, invoice__fapiao_type="special")
+    input_rows = rows(creditable) if taxpayer == LedgerSettings.Taxpayer.GENERAL else []
+    return VatSummary(
+        period,
+        output,
+        input_rows,
+        sum((row.tax for row in output), ZERO),
+        sum((row.tax for row in input_rows), ZERO),
+    )
