@@ -5,10 +5,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Account, Period, Voucher, VoucherLine
+from ..models import Account, Invoice, InvoiceLine, Payment, Period, Voucher, VoucherLine
 
 
-def amount(*, allow_null: bool = False) -> serializers.DecimalField:
+def money_field(*, allow_null: bool = False) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=18, decimal_places=2, coerce_to_string=True, allow_null=allow_null)
 
 
@@ -58,8 +58,8 @@ class VoucherInputSerializer(serializers.Serializer):
 class LineOutputSerializer(serializers.ModelSerializer[VoucherLine]):
     account = serializers.CharField(source="account.code")
     account_name = serializers.CharField(source="account.name")
-    debit = amount()
-    credit = amount()
+    debit = money_field()
+    credit = money_field()
 
     class Meta:
         model = VoucherLine
@@ -79,7 +79,7 @@ class LineOutputSerializer(serializers.ModelSerializer[VoucherLine]):
 class VoucherOutputSerializer(serializers.ModelSerializer[Voucher]):
     period = serializers.CharField(source="period.label")
     number = serializers.CharField(source="display_number")
-    total = amount()
+    total = money_field()
     prepared_by = serializers.CharField(source="created_by.email", default=None)
     posted_by = serializers.CharField(source="posted_by.email", default=None)
     reversal_of = serializers.IntegerField(source="reversal_of_id", allow_null=True)
@@ -129,14 +129,14 @@ class TrialBalanceRowSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     level = serializers.IntegerField()
-    opening_debit = amount()
-    opening_credit = amount()
-    debit = amount()
-    credit = amount()
-    closing_debit = amount()
-    closing_credit = amount()
-    ytd_debit = amount()
-    ytd_credit = amount()
+    opening_debit = money_field()
+    opening_credit = money_field()
+    debit = money_field()
+    credit = money_field()
+    closing_debit = money_field()
+    closing_credit = money_field()
+    ytd_debit = money_field()
+    ytd_credit = money_field()
 
 
 class TrialBalanceSerializer(serializers.Serializer):
@@ -150,8 +150,8 @@ class StatementRowSerializer(serializers.Serializer):
     key = serializers.CharField()
     line = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
-    current = amount(allow_null=True)
-    comparative = amount(allow_null=True)
+    current = money_field(allow_null=True)
+    comparative = money_field(allow_null=True)
     total = serializers.BooleanField()
 
 
@@ -191,17 +191,172 @@ class LedgerLineSerializer(serializers.Serializer):
     date = serializers.DateField()
     number = serializers.CharField()
     summary = serializers.CharField()
-    debit = amount()
-    credit = amount()
-    balance = amount()
+    debit = money_field()
+    credit = money_field()
+    balance = money_field()
 
 
 class AccountLedgerSerializer(serializers.Serializer):
     account = serializers.CharField(source="account.code")
     period = serializers.CharField(source="period.label")
-    opening = amount()
-    debit = amount()
-    credit = amount()
-    closing = amount()
+    opening = money_field()
+    debit = money_field()
+    credit = money_field()
+    closing = money_field()
     truncated = serializers.BooleanField()
     lines = LedgerLineSerializer(many=True)
+
+
+class FapiaoSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=Invoice.FapiaoType.choices, required=False, allow_blank=True, default="")
+    code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    date = serializers.DateField(required=False, allow_null=True, default=None)
+    seller_tax_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    buyer_tax_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class InvoiceLineInputSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=200)
+    account = serializers.CharField(max_length=20)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=4)
+    unit_price = serializers.DecimalField(max_digits=18, decimal_places=4)
+    vat_rate = serializers.CharField(max_length=10, help_text='A rate such as "0.13", or "exempt".')
+
+
+class InvoiceInputSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=Invoice.Direction.choices)
+    partner_name = serializers.CharField(max_length=200)
+    partner_tax_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    date = serializers.DateField()
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    lines = InvoiceLineInputSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
+    fapiao = FapiaoSerializer(required=False)
+    post = serializers.BooleanField(required=False, default=False)
+
+
+class InvoiceLineOutputSerializer(serializers.ModelSerializer[InvoiceLine]):
+    account = serializers.CharField(source="account.code")
+    untaxed = money_field()
+    tax = money_field()
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["line_no", "description", "account", "quantity", "unit_price", "vat_rate", "untaxed", "tax"]
+
+
+class InvoiceOutputSerializer(serializers.ModelSerializer[Invoice]):
+    untaxed = money_field()
+    tax = money_field()
+    total = money_field()
+    open_amount = money_field()
+    voucher = serializers.CharField(source="voucher.display_number", default=None)
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "partner_name",
+            "partner_tax_id",
+            "date",
+            "due_date",
+            "reference",
+            "untaxed",
+            "tax",
+            "total",
+            "open_amount",
+            "credit_of",
+            "fapiao_type",
+            "fapiao_code",
+            "fapiao_number",
+            "fapiao_date",
+            "seller_tax_id",
+            "buyer_tax_id",
+            "voucher",
+            "lines",
+        ]
+
+    def get_lines(self, invoice: Invoice) -> list[dict[str, Any]]:
+        if not self.context.get("with_lines"):
+            return []
+        return InvoiceLineOutputSerializer(invoice.lines.all(), many=True).data  # type: ignore[return-value]
+
+
+class CreditNoteInputSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+    fapiao = FapiaoSerializer(required=False)
+
+
+class AllocationInputSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=Payment.Direction.choices)
+    partner_name = serializers.CharField(max_length=200)
+    date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    bank_account = serializers.CharField(max_length=20)
+    reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    allocations = AllocationInputSerializer(many=True, required=False, default=list)
+
+
+class PaymentOutputSerializer(serializers.ModelSerializer[Payment]):
+    amount = money_field()
+    unallocated = money_field()
+    bank_account = serializers.CharField(source="bank_account.code")
+    voucher = serializers.CharField(source="voucher.display_number", default=None)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "direction",
+            "partner_name",
+            "date",
+            "amount",
+            "bank_account",
+            "unallocated",
+            "reference",
+            "voucher",
+        ]
+
+
+class AgingRowSerializer(serializers.Serializer):
+    partner = serializers.CharField()
+    current = money_field()
+    d1_30 = money_field()
+    d31_60 = money_field()
+    d61_90 = money_field()
+    over_90 = money_field()
+    total = money_field()
+
+
+class AgingSerializer(serializers.Serializer):
+    direction = serializers.CharField()
+    as_of = serializers.DateField()
+    partners = serializers.IntegerField()
+    rows = AgingRowSerializer(many=True)
+    totals = AgingRowSerializer()
+
+
+class VatRowSerializer(serializers.Serializer):
+    rate = serializers.CharField()
+    untaxed = money_field()
+    tax = money_field()
+    count = serializers.IntegerField()
+
+
+class VatSummarySerializer(serializers.Serializer):
+    period = serializers.CharField(source="period.label")
+    output = VatRowSerializer(many=True)
+    input = VatRowSerializer(many=True)
+    output_tax = money_field()
+    input_tax = money_field()
+    payable = money_field()

@@ -5,31 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import Pagination, acting_user
 
-from .. import selectors, services
-from ..models import Voucher
+from .. import invoicing, selectors, services
+from ..models import Invoice, Payment, Voucher
 from .serializers import (
     AccountCreateInputSerializer,
     AccountLedgerSerializer,
     AccountOutputSerializer,
     AccountUpdateInputSerializer,
+    AgingSerializer,
+    CreditNoteInputSerializer,
+    InvoiceInputSerializer,
+    InvoiceOutputSerializer,
+    PaymentInputSerializer,
+    PaymentOutputSerializer,
     PeriodOutputSerializer,
     ReverseInputSerializer,
     StatementSerializer,
     TrialBalanceSerializer,
+    VatSummarySerializer,
     VoucherInputSerializer,
     VoucherOutputSerializer,
     statement_data,
 )
 
 READ = {"GET": "finance:read"}
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
 PERIOD_PARAM = OpenApiParameter("period", str, description="YYYY-MM; the latest period when left out")
 
 
@@ -284,3 +299,195 @@ class AccountLedgerApi(APIView):
         return Response(
             AccountLedgerSerializer(selectors.account_ledger(actor=actor, account=account, period=period)).data
         )
+
+
+# --- receivables and payables -------------------------------------------------------------
+
+
+def _fapiao(data: dict[str, Any] | None) -> invoicing.FapiaoInput:
+    data = data or {}
+    return invoicing.FapiaoInput(
+        type=data.get("type", ""),
+        code=data.get("code", ""),
+        number=data.get("number", ""),
+        date=data.get("date"),
+        seller_tax_id=data.get("seller_tax_id", ""),
+        buyer_tax_id=data.get("buyer_tax_id", ""),
+    )
+
+
+def _invoice_body(invoice_id: int, *, actor: Any) -> dict[str, Any]:
+    invoice = invoicing.invoice_get(actor=actor, invoice_id=invoice_id)
+    return InvoiceOutputSerializer(invoice, context={"with_lines": True}).data  # type: ignore[return-value]
+
+
+class InvoiceListCreateApi(APIView):
+    """Customer invoices and supplier bills; POST records a draft (or posts it with ``post: true``)."""
+
+    required_scopes = {"GET": "finance:read", "POST": "finance:write"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("direction", str, enum=Invoice.Direction.values),
+            OpenApiParameter("status", str, enum=Invoice.Status.values),
+            OpenApiParameter("open", bool, description="Only invoices with an open amount"),
+            OpenApiParameter("q", str, description="Partner, reference or fapiao number"),
+        ],
+        responses={200: InvoiceOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        invoices = selectors.invoice_list(
+            actor=acting_user(request),
+            direction=request.query_params.get("direction", ""),
+            status=request.query_params.get("status", ""),
+            search=selectors.clean_search(request.query_params.get("q")),
+            open_only=request.query_params.get("open") in {"1", "true"},
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(invoices, request, view=self)
+        return paginator.get_paginated_response(InvoiceOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceOutputSerializer})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = InvoiceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            invoice = invoicing.invoice_create(
+                actor=actor,
+                direction=data["direction"],
+                partner_name=data["partner_name"],
+                partner_tax_id=data["partner_tax_id"],
+                day=data["date"],
+                due_date=data["due_date"],
+                reference=data["reference"],
+                lines=[
+                    invoicing.InvoiceLineInput(
+                        line["description"], line["account"], line["quantity"], line["unit_price"], line["vat_rate"]
+                    )
+                    for line in data["lines"]
+                ],
+                fapiao=_fapiao(data.get("fapiao")),
+            )
+            if data["post"]:
+                invoice = invoicing.invoice_post(actor=actor, invoice=invoice)
+        return Response(_invoice_body(invoice.pk, actor=actor), status=status.HTTP_201_CREATED)
+
+
+class InvoiceDetailApi(APIView):
+    required_scopes = {"GET": "finance:read", "DELETE": "finance:write"}
+
+    @extend_schema(responses={200: InvoiceOutputSerializer})
+    def get(self, request: Request, invoice_id: int) -> Response:
+        return Response(_invoice_body(invoice_id, actor=acting_user(request)))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, invoice_id: int) -> Response:
+        actor = acting_user(request)
+        invoicing.invoice_delete(actor=actor, invoice=invoicing.invoice_get(actor=actor, invoice_id=invoice_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvoicePostApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=None, responses={200: InvoiceOutputSerializer})
+    def post(self, request: Request, invoice_id: int) -> Response:
+        actor = acting_user(request)
+        invoice = invoicing.invoice_post(actor=actor, invoice=invoicing.invoice_get(actor=actor, invoice_id=invoice_id))
+        return Response(_invoice_body(invoice.pk, actor=actor))
+
+
+class InvoiceCreditNoteApi(APIView):
+    """Issue a credit note (红字) for a posted invoice; answers the credit note."""
+
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=CreditNoteInputSerializer, responses={201: InvoiceOutputSerializer})
+    def post(self, request: Request, invoice_id: int) -> Response:
+        actor = acting_user(request)
+        original = invoicing.invoice_get(actor=actor, invoice_id=invoice_id)
+        serializer = CreditNoteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        credit = invoicing.invoice_credit_note(
+            actor=actor, invoice=original, day=data["date"], reason=data["reason"], fapiao=_fapiao(data.get("fapiao"))
+        )
+        return Response(_invoice_body(credit.pk, actor=actor), status=status.HTTP_201_CREATED)
+
+
+class PaymentListCreateApi(APIView):
+    """Receipts and payments; POST records one, allocated to open invoices (the rest is an advance)."""
+
+    required_scopes = {"GET": "finance:read", "POST": "finance:write"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("direction", str, enum=Payment.Direction.values),
+            OpenApiParameter("q", str, description="Partner or reference"),
+        ],
+        responses={200: PaymentOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        payments = selectors.payment_list(
+            actor=acting_user(request),
+            direction=request.query_params.get("direction", ""),
+            search=selectors.clean_search(request.query_params.get("q")),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(payments, request, view=self)
+        return paginator.get_paginated_response(PaymentOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=PaymentInputSerializer, responses={201: PaymentOutputSerializer})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = PaymentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = invoicing.payment_record(
+            actor=actor,
+            direction=data["direction"],
+            partner_name=data["partner_name"],
+            day=data["date"],
+            amount=data["amount"],
+            bank_account_code=data["bank_account"],
+            allocations=[invoicing.AllocationInput(a["invoice"], a["amount"]) for a in data["allocations"]],
+            reference=data["reference"],
+        )
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class AgingApi(APIView):
+    """AR or AP aging by partner: current, 1-30, 31-60, 61-90 and over 90 days past due."""
+
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("direction", str, enum=Invoice.Direction.values, description="sales = AR, purchase = AP"),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Defaults to today"),
+        ],
+        responses={200: AgingSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = AsOfSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        report = selectors.aging(
+            actor=actor,
+            direction=request.query_params.get("direction", "sales"),
+            as_of=serializer.validated_data.get("as_of") or timezone.localdate(),
+        )
+        return Response(AgingSerializer(report).data)
+
+
+class VatSummaryApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(parameters=[PERIOD_PARAM], responses={200: VatSummarySerializer})
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        services.permissions.require(actor, services.permissions.VIEW)
+        period = selectors.period_by_label(request.query_params.get("period"))
+        return Response(VatSummarySerializer(selectors.vat_summary(actor=actor, period=period)).data)
