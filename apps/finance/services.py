@@ -731,6 +731,9 @@ def finance_role_set(*, actor: Any, user: Any, role: str | None) -> ModuleRole |
 def balances_rebuild() -> int:
     """Recompute the maintained balances from posted lines (repair tool and benchmark set-up)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        # Postings in flight finish first and later ones wait, so none is lost or counted twice;
+        # reports can still read meanwhile.
+        cursor.execute("LOCK TABLE finance_accountbalance IN EXCLUSIVE MODE")
         cursor.execute("DELETE FROM finance_accountbalance")
         cursor.execute(
             """

@@ -156,3 +156,31 @@ def test_no_invoicing_endpoint_shows_or_changes_another_firms_data(
     assert owner_b_client.get("/api/v1/finance/reports/vat-summary/?period=2026-11").status_code == 404
     assert _counts(firm_a) == before
     assert _counts(firm_b) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_reports_download_as_xlsx_with_numbers_kept_and_formulas_defused(owner_a_client: Client, firm_a: Firm) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from apps.audit.models import AuditEvent
+
+    hostile = {**INVOICE, "partner_name": '=HYPERLINK("http://evil")', "fapiao": {}, "post": True}
+    assert _post(owner_a_client, "/api/v1/finance/invoices/", hostile).status_code == 201
+
+    aging = owner_a_client.get("/api/v1/finance/reports/aging/?direction=sales&as_of=2026-11-05&export=xlsx")
+    sheet = load_workbook(io.BytesIO(aging.content)).active
+    assert aging["Content-Type"].startswith("application/vnd.openxmlformats")
+    cells = [row for row in sheet.iter_rows(values_only=True) if row and row[0] and "HYPERLINK" in str(row[0])]
+    assert cells[0][0].startswith("'=")
+    assert cells[0][1] == 11300  # a number, not text
+
+    for report in ("trial-balance", "balance-sheet", "income-statement"):
+        response = owner_a_client.get(f"/api/v1/finance/reports/{report}/?period=2026-11&export=xlsx")
+        assert response.status_code == 200
+        assert load_workbook(io.BytesIO(response.content)).active.max_row > 3
+    ledger = owner_a_client.get("/api/v1/finance/reports/account-ledger/?account=1122&period=2026-11&export=xlsx")
+    assert ledger.status_code == 200
+    with schema_context(firm_a.schema_name):
+        assert AuditEvent.objects.filter(action="finance.report_exported").count() == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit.services import audit_record
 from core.api import Pagination, acting_user
 
-from .. import invoicing, selectors, services
+from .. import exports, invoicing, selectors, services
 from ..models import Invoice, Payment, Voucher
 from .serializers import (
     AccountCreateInputSerializer,
@@ -39,6 +41,24 @@ from .serializers import (
 )
 
 READ = {"GET": "finance:read"}
+EXPORT_PARAM = OpenApiParameter("export", str, enum=["xlsx"], description="xlsx: download the report as a workbook")
+
+
+def _wants_xlsx(request: Request) -> bool:
+    return request.query_params.get("export") == "xlsx"
+
+
+def _xlsx(request: Request, content: bytes, name: str) -> HttpResponse:
+    """A report download; exports are recorded in the firm's audit log."""
+    audit_record(action="finance.report_exported", actor=request.user, request=request._request, report=name)
+    response = HttpResponse(content, content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+def _firm_name(request: Request) -> str:
+    tenant = getattr(request._request, "tenant", None)
+    return str(tenant.name) if tenant is not None else ""
 
 
 class AsOfSerializer(serializers.Serializer):
@@ -255,50 +275,68 @@ class PeriodReopenApi(APIView):
 class TrialBalanceApi(APIView):
     required_scopes = READ
 
-    @extend_schema(parameters=[PERIOD_PARAM], responses={200: TrialBalanceSerializer})
-    def get(self, request: Request) -> Response:
+    @extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: TrialBalanceSerializer})
+    def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
-        return Response(TrialBalanceSerializer(selectors.trial_balance(actor=actor, period=period)).data)
+        report = selectors.trial_balance(actor=actor, period=period)
+        if _wants_xlsx(request):
+            content = exports.trial_balance_xlsx(report, firm_name=_firm_name(request))
+            return _xlsx(request, content, f"trial-balance-{period.label}")
+        return Response(TrialBalanceSerializer(report).data)
 
 
 class BalanceSheetApi(APIView):
     required_scopes = READ
 
-    @extend_schema(parameters=[PERIOD_PARAM], responses={200: StatementSerializer})
-    def get(self, request: Request) -> Response:
+    @extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer})
+    def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
-        return Response(statement_data(selectors.balance_sheet(actor=actor, period=period)))
+        statement = selectors.balance_sheet(actor=actor, period=period)
+        if _wants_xlsx(request):
+            content = exports.statement_xlsx(statement, firm_name=_firm_name(request))
+            return _xlsx(request, content, f"balance-sheet-{period.label}")
+        return Response(statement_data(statement))
 
 
 class IncomeStatementApi(APIView):
     required_scopes = READ
 
-    @extend_schema(parameters=[PERIOD_PARAM], responses={200: StatementSerializer})
-    def get(self, request: Request) -> Response:
+    @extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer})
+    def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
-        return Response(statement_data(selectors.income_statement(actor=actor, period=period)))
+        statement = selectors.income_statement(actor=actor, period=period)
+        if _wants_xlsx(request):
+            content = exports.statement_xlsx(statement, firm_name=_firm_name(request))
+            return _xlsx(request, content, f"income-statement-{period.label}")
+        return Response(statement_data(statement))
 
 
 class AccountLedgerApi(APIView):
     required_scopes = READ
 
     @extend_schema(
-        parameters=[PERIOD_PARAM, OpenApiParameter("account", str, required=True, description="Account code")],
+        parameters=[
+            PERIOD_PARAM,
+            EXPORT_PARAM,
+            OpenApiParameter("account", str, required=True, description="Account code"),
+        ],
         responses={200: AccountLedgerSerializer},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
         account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
         period = selectors.period_by_label(request.query_params.get("period"))
-        return Response(
-            AccountLedgerSerializer(selectors.account_ledger(actor=actor, account=account, period=period)).data
-        )
+        ledger = selectors.account_ledger(actor=actor, account=account, period=period)
+        if _wants_xlsx(request):
+            content = exports.account_ledger_xlsx(ledger, firm_name=_firm_name(request))
+            return _xlsx(request, content, f"ledger-{account.code}-{period.label}")
+        return Response(AccountLedgerSerializer(ledger).data)
 
 
 # --- receivables and payables -------------------------------------------------------------
@@ -467,10 +505,11 @@ class AgingApi(APIView):
         parameters=[
             OpenApiParameter("direction", str, enum=Invoice.Direction.values, description="sales = AR, purchase = AP"),
             OpenApiParameter("as_of", OpenApiTypes.DATE, description="Defaults to today"),
+            EXPORT_PARAM,
         ],
         responses={200: AgingSerializer},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
         serializer = AsOfSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -479,6 +518,9 @@ class AgingApi(APIView):
             direction=request.query_params.get("direction", "sales"),
             as_of=serializer.validated_data.get("as_of") or timezone.localdate(),
         )
+        if _wants_xlsx(request):
+            content = exports.aging_xlsx(report, firm_name=_firm_name(request))
+            return _xlsx(request, content, f"aging-{report.direction}-{report.as_of}")
         return Response(AgingSerializer(report).data)
 
 
