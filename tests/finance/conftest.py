@@ -43,3 +43,18 @@ def post(actor: User, day: date, *pairs: tuple[str, str, str], summary: str = "t
 
 
 D = Decimal
+
+
+LEDGER_TABLES = (
+    "finance_allocation, finance_payment, finance_invoiceline, finance_invoice, "
+    "finance_voucherline, finance_accountbalance, finance_voucher, finance_period"
+)
+
+
+def truncate_ledger(schema_name: str) -> None:
+    """Empty a firm's ledger after a test that commits (TRUNCATE is what the triggers allow)."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    with schema_context(schema_name), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {LEDGER_TABLES} RESTART IDENTITY")

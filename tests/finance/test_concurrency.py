@@ -20,7 +20,7 @@ from apps.accounts.models import User
 from apps.finance import services
 from apps.finance.interface import EntryLine, journal_entry_post
 from apps.finance.models import Voucher
-from tests.finance.conftest import lines
+from tests.finance.conftest import lines, truncate_ledger
 
 DAY = date(2026, 11, 12)
 
@@ -29,10 +29,7 @@ DAY = date(2026, 11, 12)
 def firm_a_schema(transactional_db: None, firm_schemas: dict[str, str]) -> Iterator[str]:
     schema = firm_schemas["a"]
     yield schema
-    with schema_context(schema), connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE finance_voucherline, finance_accountbalance, finance_voucher, finance_period RESTART IDENTITY"
-        )
+    truncate_ledger(schema)
 
 
 def _run_together(count: int, work: Callable[[int], Any]) -> list[Any]:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import io
 import tarfile
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
 from apps.accounts.models import Invitation, User
+from apps.finance.models import Voucher
 from tenants.backup import firm_backup, schema_fingerprint
 from tenants.models import Firm
 from tests.conftest import PASSWORD, SPECS
+from tests.finance.conftest import truncate_ledger
 
 
 def _firm_counts() -> tuple[int, int]:
@@ -26,14 +31,24 @@ def _firm_counts() -> tuple[int, int]:
     return Firm.objects.count(), schemas
 
 
+@pytest.fixture
+def firm_a_ledger_emptied_after(firm_a: Firm) -> Iterator[Firm]:
+    yield firm_a
+    truncate_ledger(firm_a.schema_name)  # the round trip commits: leave firm A's ledger empty again
+
+
 @pytest.mark.django_db(transaction=True)
-def test_backup_and_restore_round_trip_keeps_every_table_identical(firm_a: Firm, tmp_path: Path) -> None:
+def test_backup_and_restore_round_trip_keeps_every_table_identical(
+    firm_a_ledger_emptied_after: Firm, tmp_path: Path
+) -> None:
+    firm_a = firm_a_ledger_emptied_after
     with schema_context(firm_a.schema_name):
         owner = User.objects.get(email=SPECS["a"].owner_email)
         User.objects.create_user("李四@alpha.example", "Another-Pass-2026", full_name="李四 \t 'quoted' \\ name")
         Invitation.objects.create(
             email="x@alpha.example", token_hash="h" * 64, invited_by=owner, expires_at=owner.date_joined
         )
+        _record_finance_data(owner)
 
     call_command("tenant_backup", firm_a.slug, "--out", str(tmp_path))
     archive = next(tmp_path.glob("*.tar"))
@@ -49,6 +64,41 @@ def test_backup_and_restore_round_trip_keeps_every_table_identical(firm_a: Firm,
     client = Client(HTTP_HOST=copy.host)
     login = client.post("/accounts/login/", {"username": SPECS["a"].owner_email, "password": PASSWORD})
     assert login.status_code == 302
+    # The ledger's triggers came along and act on the copy's own tables, not the original's.
+    with schema_context(copy.schema_name):
+        copy_owner = User.objects.get(email=SPECS["a"].owner_email)
+        posted = _post_sale(copy_owner, "1.00")
+        assert posted.display_number == "记-0003"  # after the sale and the supplier bill
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE finance_voucher SET summary = 'x' WHERE id = %s", [posted.pk])
+    with schema_context(firm_a.schema_name):
+        assert Voucher.objects.count() == 2
+
+
+def _post_sale(owner: User, amount: str) -> Voucher:
+    from apps.finance.services import EntryLine, voucher_create, voucher_post
+
+    voucher = voucher_create(
+        actor=owner,
+        day=date(2026, 11, 3),
+        summary="销售 'quoted'",
+        lines=[EntryLine("1002", debit=amount), EntryLine("5001", credit=amount)],
+    )
+    return voucher_post(actor=owner, voucher=voucher)
+
+
+def _record_finance_data(owner: User) -> None:
+    from apps.finance.invoicing import InvoiceLineInput, invoice_create, invoice_post
+
+    _post_sale(owner, "11300.00")
+    invoice = invoice_create(
+        actor=owner,
+        direction="purchase",
+        partner_name="供应商 \t 'x'",
+        day=date(2026, 11, 4),
+        lines=[InvoiceLineInput("材料", "1403", "3", "33.3333", "0.13")],
+    )
+    invoice_post(actor=owner, invoice=invoice)
 
 
 @pytest.mark.django_db
