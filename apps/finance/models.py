@@ -445,3 +445,46 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}→{self.invoice_id}: {self.amount}"
+
+
+class BankStatementLine(models.Model):
+    """One line of a bank statement, imported for a cash or bank account and matched to the ledger.
+
+    ``fingerprint`` identifies the line within its account, so importing the same file twice
+    adds nothing.
+    """
+
+    account = models.ForeignKey(Account, verbose_name=_("bank account"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    # Money in is positive, money out negative.
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=200, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    # The bank's own running balance after this line, when the statement gives it: the
+    # reconciliation starts from what the bank says, not from the sum of what was imported.
+    balance = models.DecimalField(_("balance"), max_digits=18, decimal_places=2, null=True, blank=True)
+    fingerprint = models.CharField(max_length=64)
+    matched_line = models.OneToOneField(
+        VoucherLine,
+        verbose_name=_("matched entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bank_match",
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "fingerprint"], name="finance_statement_line_unique"),
+            models.CheckConstraint(condition=~Q(amount=0), name="finance_statement_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "date"], name="finance_statement_account_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount}"

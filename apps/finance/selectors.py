@@ -95,9 +95,28 @@ def voucher_reversal(voucher: Voucher) -> Voucher | None:
     return Voucher.objects.filter(reversal_of=voucher).select_related("period").first()
 
 
-def period_list(*, actor: Any) -> QuerySet[Period]:
+def period_list(*, actor: Any, with_counts: bool = False) -> QuerySet[Period]:
     permissions.require(actor, permissions.VIEW)
-    return Period.objects.select_related("closed_by").order_by("-year", "-month")
+    periods = Period.objects.select_related("closed_by").order_by("-year", "-month")
+    if with_counts:
+        periods = periods.annotate(
+            voucher_count=Count("vouchers"),
+            draft_count=Count("vouchers", filter=Q(vouchers__status=Voucher.Status.DRAFT)),
+        )
+    return periods
+
+
+def ledger_in_use() -> bool:
+    """Whether anything was recorded yet (the chart can be switched only before that)."""
+    return Voucher.objects.exists()
+
+
+def finance_team(*, actor: Any) -> QuerySet[Any]:
+    """The firm's active people with their finance role, for the team page."""
+    from apps.accounts.selectors import user_list
+
+    permissions.require(actor, permissions.VIEW)
+    return user_list().filter(is_active=True).select_related("finance_role")
 
 
 def period_by_label(label: str | None, *, default_latest: bool = True) -> Period:

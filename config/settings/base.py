@@ -272,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "apps.accounts.models.User.Role",
         "InvitationRoleEnum": "apps.accounts.models.Invitation.Role",
+        "FapiaoTypeEnum": "apps.finance.models.Invoice.FapiaoType",
+        "InvoiceDirectionEnum": "apps.finance.models.Invoice.Direction",
+        "PaymentDirectionEnum": "apps.finance.models.Payment.Direction",
+        "DocumentStatusEnum": "apps.finance.models.Voucher.Status",
+        "PeriodStatusEnum": "apps.finance.models.Period.Status",
     },
 }
 

@@ -46,7 +46,7 @@ D = Decimal
 
 
 LEDGER_TABLES = (
-    "finance_allocation, finance_payment, finance_invoiceline, finance_invoice, "
+    "finance_bankstatementline, finance_allocation, finance_payment, finance_invoiceline, finance_invoice, "
     "finance_voucherline, finance_accountbalance, finance_voucher, finance_period"
 )
 
