@@ -495,7 +495,10 @@ def payment_record(
     wanted_direction = Invoice.Direction.SALES if direction == Payment.Direction.RECEIPT else Invoice.Direction.PURCHASE
     invoices = {
         inv.pk: inv
-        for inv in Invoice.objects.select_for_update().filter(pk__in=[_int(a.invoice_id) for a in allocations])
+        # Locked in id order, so two receipts touching the same invoices cannot deadlock.
+        for inv in Invoice.objects.select_for_update()
+        .filter(pk__in=[_int(a.invoice_id) for a in allocations])
+        .order_by("pk")
     }
     parsed: list[tuple[Invoice, Decimal]] = []
     for number, allocation in enumerate(allocations, start=1):

@@ -540,7 +540,7 @@ def aging(*, actor: Any, direction: str, as_of: Any, limit: int = 500) -> Aging:
                    COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(d)s - 90), 0),
                    SUM(open_amount)
               FROM finance_invoice
-             WHERE direction = %(dir)s AND open_amount <> 0
+             WHERE direction = %(dir)s AND status = 'posted' AND open_amount <> 0
              GROUP BY partner_name
              ORDER BY SUM(open_amount) DESC, partner_name
             """,
