@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Account, Invoice, InvoiceLine, Payment, Period, Voucher, VoucherLine
+from ..models import Account, BankStatementLine, Invoice, InvoiceLine, Payment, Period, Voucher, VoucherLine
 
 
 def money_field(*, allow_null: bool = False) -> serializers.DecimalField:
@@ -360,3 +360,89 @@ class VatSummarySerializer(serializers.Serializer):
     output_tax = money_field()
     input_tax = money_field()
     payable = money_field()
+
+
+class StatementImportInputSerializer(serializers.Serializer):
+    account = serializers.CharField(max_length=20)
+    file = serializers.FileField()
+    date_column = serializers.CharField(max_length=100)
+    amount_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    inflow_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    outflow_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    counterparty_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reference_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    balance_column = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    imported = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    row_errors = ImportErrorSerializer(many=True, source="errors")
+
+
+class StatementLineOutputSerializer(serializers.ModelSerializer[BankStatementLine]):
+    account = serializers.CharField(source="account.code")
+    amount = money_field()
+    balance = money_field(allow_null=True)
+    matched_line = serializers.IntegerField(source="matched_line_id", allow_null=True)
+    matched_voucher = serializers.CharField(source="matched_line.voucher.display_number", default=None)
+
+    class Meta:
+        model = BankStatementLine
+        fields = [
+            "id",
+            "account",
+            "date",
+            "amount",
+            "description",
+            "counterparty",
+            "reference",
+            "balance",
+            "matched_line",
+            "matched_voucher",
+        ]
+
+
+class LedgerEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    voucher = serializers.CharField(source="voucher.display_number")
+    summary = serializers.CharField()
+    debit = money_field()
+    credit = money_field()
+
+
+class SuggestionSerializer(serializers.Serializer):
+    statement_line = serializers.IntegerField()
+    candidates = LedgerEntrySerializer(many=True)
+
+
+class MatchInputSerializer(serializers.Serializer):
+    voucher_line = serializers.IntegerField()
+
+
+class AccountInputSerializer(serializers.Serializer):
+    account = serializers.CharField(max_length=20)
+
+
+class ReconciliationSerializer(serializers.Serializer):
+    account = serializers.CharField(source="account.code")
+    as_of = serializers.DateField()
+    book_balance = money_field()
+    bank_balance = money_field()
+    bank_balance_stated = serializers.BooleanField()
+    bank_only = StatementLineOutputSerializer(many=True)
+    book_only = LedgerEntrySerializer(many=True)
+    bank_only_total = money_field()
+    book_only_total = money_field()
+    adjusted_book = money_field()
+    adjusted_bank = money_field()
+    balanced = serializers.BooleanField()
+    truncated = serializers.BooleanField()

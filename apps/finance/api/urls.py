@@ -21,6 +21,15 @@ urlpatterns = [
     path("payments/", views.PaymentListCreateApi.as_view(), name="payments"),
     path("reports/aging/", views.AgingApi.as_view(), name="aging"),
     path("reports/vat-summary/", views.VatSummaryApi.as_view(), name="vat_summary"),
+    path("bank/statements/import/", views.StatementImportApi.as_view(), name="statement_import"),
+    path("bank/statement-lines/", views.StatementLineListApi.as_view(), name="statement_lines"),
+    path("bank/statement-lines/<int:line_id>/match/", views.StatementLineMatchApi.as_view(), name="statement_match"),
+    path(
+        "bank/statement-lines/<int:line_id>/unmatch/", views.StatementLineUnmatchApi.as_view(), name="statement_unmatch"
+    ),
+    path("bank/suggestions/", views.MatchSuggestionsApi.as_view(), name="match_suggestions"),
+    path("bank/auto-match/", views.AutoMatchApi.as_view(), name="auto_match"),
+    path("reports/bank-reconciliation/", views.ReconciliationApi.as_view(), name="bank_reconciliation"),
     path("reports/trial-balance/", views.TrialBalanceApi.as_view(), name="trial_balance"),
     path("reports/balance-sheet/", views.BalanceSheetApi.as_view(), name="balance_sheet"),
     path("reports/income-statement/", views.IncomeStatementApi.as_view(), name="income_statement"),

@@ -7,32 +7,42 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.audit.services import audit_record
 from core.api import Pagination, acting_user
+from core.errors import NotFound, ValidationFailed
 
-from .. import exports, invoicing, selectors, services
+from .. import banking, exports, invoicing, selectors, services
 from ..models import Invoice, Payment, Voucher
 from .serializers import (
     AccountCreateInputSerializer,
+    AccountInputSerializer,
     AccountLedgerSerializer,
     AccountOutputSerializer,
     AccountUpdateInputSerializer,
     AgingSerializer,
     CreditNoteInputSerializer,
+    ImportReportSerializer,
     InvoiceInputSerializer,
     InvoiceOutputSerializer,
+    MatchInputSerializer,
     PaymentInputSerializer,
     PaymentOutputSerializer,
     PeriodOutputSerializer,
+    ReconciliationSerializer,
     ReverseInputSerializer,
+    StatementImportInputSerializer,
+    StatementLineOutputSerializer,
     StatementSerializer,
+    SuggestionSerializer,
     TrialBalanceSerializer,
     VatSummarySerializer,
     VoucherInputSerializer,
@@ -533,3 +543,163 @@ class VatSummaryApi(APIView):
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
         return Response(VatSummarySerializer(selectors.vat_summary(actor=actor, period=period)).data)
+
+
+# --- bank ---------------------------------------------------------------------------------
+
+
+def _bank_account(request: Request, code: str | None) -> Any:
+    actor = acting_user(request)
+    services.permissions.require(actor, services.permissions.VIEW)
+    account = banking.bank_accounts().filter(code=str(code or "").strip()).first()
+    if account is None:
+        raise NotFound(_("No cash or bank account with this code."))
+    return account
+
+
+class StatementImportApi(APIView):
+    """Import a bank statement (CSV in UTF-8 or GB18030, or XLSX) with a column mapping.
+
+    Good rows are imported, bad rows come back with their row numbers, repeated rows are skipped.
+    """
+
+    required_scopes = {"POST": "finance:write"}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": StatementImportInputSerializer}, responses={200: ImportReportSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = StatementImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["file"]
+        if upload.size > banking.MAX_BYTES:
+            raise ValidationFailed(_("The file is larger than 5 MB."), fields={"file": [_("The file is too large.")]})
+        report = banking.statement_import(
+            actor=actor,
+            account_code=data["account"],
+            content=upload.read(),
+            filename=upload.name or "",
+            mapping=banking.ColumnMapping(
+                date=data["date_column"],
+                amount=data["amount_column"],
+                inflow=data["inflow_column"],
+                outflow=data["outflow_column"],
+                description=data["description_column"],
+                counterparty=data["counterparty_column"],
+                reference=data["reference_column"],
+                balance=data["balance_column"],
+            ),
+        )
+        body = {
+            "rows": report.rows,
+            "imported": report.imported,
+            "duplicates": report.duplicates,
+            "errors": [{"row": row, "message": message} for row, message in report.errors],
+        }
+        return Response(ImportReportSerializer(body).data)
+
+
+class StatementLineListApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("account", str, required=True, description="Cash or bank account code"),
+            OpenApiParameter("unmatched", bool, description="Only lines not matched yet"),
+        ],
+        responses={200: StatementLineOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        account = _bank_account(request, request.query_params.get("account"))
+        lines = banking.statement_lines(
+            actor=acting_user(request),
+            account=account,
+            unmatched_only=request.query_params.get("unmatched") in {"1", "true"},
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(lines, request, view=self)
+        return paginator.get_paginated_response(StatementLineOutputSerializer(page, many=True).data)
+
+
+class MatchSuggestionsApi(APIView):
+    """Posted entries with the same amount within ten days, for each unmatched statement line."""
+
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[OpenApiParameter("account", str, required=True)], responses={200: SuggestionSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        account = _bank_account(request, request.query_params.get("account"))
+        suggestions = banking.match_suggestions(actor=acting_user(request), account=account)
+        body = [{"statement_line": key, "candidates": value} for key, value in suggestions.items()]
+        return Response(SuggestionSerializer(body, many=True).data)
+
+
+class StatementLineMatchApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=MatchInputSerializer, responses={200: StatementLineOutputSerializer})
+    def post(self, request: Request, line_id: int) -> Response:
+        actor = acting_user(request)
+        serializer = MatchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = banking.statement_line_match(
+            actor=actor,
+            statement_line=banking.statement_line_get(actor=actor, line_id=line_id),
+            voucher_line_id=serializer.validated_data["voucher_line"],
+        )
+        return Response(StatementLineOutputSerializer(line).data)
+
+
+class StatementLineUnmatchApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=None, responses={200: StatementLineOutputSerializer})
+    def post(self, request: Request, line_id: int) -> Response:
+        actor = acting_user(request)
+        line = banking.statement_line_unmatch(
+            actor=actor, statement_line=banking.statement_line_get(actor=actor, line_id=line_id)
+        )
+        return Response(StatementLineOutputSerializer(line).data)
+
+
+class AutoMatchApi(APIView):
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(
+        request=AccountInputSerializer,
+        responses={200: inline_serializer("AutoMatched", {"matched": serializers.IntegerField()})},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AccountInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = _bank_account(request, serializer.validated_data["account"])
+        return Response({"matched": banking.statement_auto_match(actor=acting_user(request), account=account)})
+
+
+class ReconciliationApi(APIView):
+    """银行存款余额调节表 for a cash or bank account on a date."""
+
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("account", str, required=True),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Defaults to today"),
+        ],
+        responses={200: ReconciliationSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        account = _bank_account(request, request.query_params.get("account"))
+        serializer = AsOfSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        report = banking.reconciliation(
+            actor=acting_user(request),
+            account=account,
+            as_of=serializer.validated_data.get("as_of") or timezone.localdate(),
+        )
+        return Response(ReconciliationSerializer(report).data)
