@@ -365,7 +365,7 @@ def balance_sheet(*, actor: Any, period: Period) -> Statement:
         if row.get("unclosed_profit"):
             closing += unclosed.closing
             year_open += unclosed_year_open
-        return sign * closing, sign * year_open
+        return sign * closing + ZERO, sign * year_open + ZERO  # + 0 turns -0.00 into 0.00
 
     assets = _evaluate(layout["balance_sheet"]["assets"], value, english)
     claims = _evaluate(layout["balance_sheet"]["claims"], value, english)
@@ -397,7 +397,7 @@ def income_statement(*, actor: Any, period: Period) -> Statement:
         sign = -1 if row.get("side") == "credit" else 1
         month = sum((totals[c].pl_net for c in row.get("accounts", []) if c in totals), ZERO)
         ytd = sum((totals[c].pl_ytd_net for c in row.get("accounts", []) if c in totals), ZERO)
-        return sign * month, sign * ytd
+        return sign * month + ZERO, sign * ytd + ZERO
 
     rows = _evaluate(layout["income_statement"], value, english)
     title = layout["income_statement_title"][1 if english else 0]

@@ -273,3 +273,24 @@ def test_the_finance_api_is_in_the_openapi_schema(owner_a_client: Client) -> Non
         "/api/v1/finance/periods/{period}/close/",
     ):
         assert path in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_reports_and_vouchers_download_as_pdf_and_show_no_negative_zero(owner_a_client: Client, firm_a: Firm) -> None:
+    voucher = _post(owner_a_client, "/api/v1/finance/vouchers/", {**SALE, "post": True}).json()
+
+    sheet = owner_a_client.get("/api/v1/finance/reports/balance-sheet/?period=2026-11")
+    assert "-0.00" not in sheet.content.decode()
+    for url in (
+        f"/api/v1/finance/vouchers/{voucher['id']}/pdf/",
+        "/api/v1/finance/reports/balance-sheet/?period=2026-11&export=pdf",
+        "/api/v1/finance/reports/income-statement/?period=2026-11&export=pdf",
+        "/api/v1/finance/reports/trial-balance/?period=2026-11&export=pdf",
+        "/api/v1/finance/reports/account-ledger/?account=1002&period=2026-11&export=pdf",
+        "/api/v1/finance/reports/aging/?direction=sales&export=pdf",
+    ):
+        response = owner_a_client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+    assert owner_a_client.get("/api/v1/finance/reports/trial-balance/?export=docx").status_code == 400

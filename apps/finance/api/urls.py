@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/<str:code>/", views.AccountDetailApi.as_view(), name="account"),
     path("vouchers/", views.VoucherListCreateApi.as_view(), name="vouchers"),
     path("vouchers/<int:voucher_id>/", views.VoucherDetailApi.as_view(), name="voucher"),
+    path("vouchers/<int:voucher_id>/pdf/", views.VoucherPdfApi.as_view(), name="voucher_pdf"),
     path("vouchers/<int:voucher_id>/post/", views.VoucherPostApi.as_view(), name="voucher_post"),
     path("vouchers/<int:voucher_id>/reverse/", views.VoucherReverseApi.as_view(), name="voucher_reverse"),
     path("periods/", views.PeriodListApi.as_view(), name="periods"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from core.api import Pagination, acting_user
 from core.errors import NotFound, ValidationFailed
 
 from .. import banking, exports, invoicing, selectors, services
+from .. import pdf as finance_pdf
 from ..models import Invoice, Payment, Voucher
 from .serializers import (
     AccountCreateInputSerializer,
@@ -51,18 +53,30 @@ from .serializers import (
 )
 
 READ = {"GET": "finance:read"}
-EXPORT_PARAM = OpenApiParameter("export", str, enum=["xlsx"], description="xlsx: download the report as a workbook")
+EXPORT_PARAM = OpenApiParameter(
+    "export", str, enum=["xlsx", "pdf"], description="Download the report as an XLSX workbook or a PDF"
+)
 
 
-def _wants_xlsx(request: Request) -> bool:
-    return request.query_params.get("export") == "xlsx"
+def _export_format(request: Request) -> str | None:
+    wanted = request.query_params.get("export")
+    if wanted in (None, ""):
+        return None
+    if wanted not in ("xlsx", "pdf"):
+        raise ValidationFailed(_("Export as xlsx or pdf."), fields={"export": [_("Export as xlsx or pdf.")]})
+    return wanted
 
 
-def _xlsx(request: Request, content: bytes, name: str) -> HttpResponse:
+def _download(
+    request: Request, fmt: str, name: str, *, xlsx: Callable[[], bytes], pdf: Callable[[], bytes]
+) -> HttpResponse:
     """A report download; exports are recorded in the firm's audit log."""
-    audit_record(action="finance.report_exported", actor=request.user, request=request._request, report=name)
-    response = HttpResponse(content, content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    content = xlsx() if fmt == "xlsx" else pdf()
+    audit_record(
+        action="finance.report_exported", actor=request.user, request=request._request, report=name, format=fmt
+    )
+    response = HttpResponse(content, content_type=exports.XLSX_TYPE if fmt == "xlsx" else finance_pdf.PDF_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
@@ -291,9 +305,15 @@ class TrialBalanceApi(APIView):
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
         report = selectors.trial_balance(actor=actor, period=period)
-        if _wants_xlsx(request):
-            content = exports.trial_balance_xlsx(report, firm_name=_firm_name(request))
-            return _xlsx(request, content, f"trial-balance-{period.label}")
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"trial-balance-{period.label}",
+                xlsx=lambda: exports.trial_balance_xlsx(report, firm_name=firm),
+                pdf=lambda: finance_pdf.trial_balance_pdf(report, firm_name=firm),
+            )
         return Response(TrialBalanceSerializer(report).data)
 
 
@@ -306,9 +326,15 @@ class BalanceSheetApi(APIView):
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
         statement = selectors.balance_sheet(actor=actor, period=period)
-        if _wants_xlsx(request):
-            content = exports.statement_xlsx(statement, firm_name=_firm_name(request))
-            return _xlsx(request, content, f"balance-sheet-{period.label}")
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"balance-sheet-{period.label}",
+                xlsx=lambda: exports.statement_xlsx(statement, firm_name=firm),
+                pdf=lambda: finance_pdf.statement_pdf(statement, firm_name=firm),
+            )
         return Response(statement_data(statement))
 
 
@@ -321,9 +347,15 @@ class IncomeStatementApi(APIView):
         services.permissions.require(actor, services.permissions.VIEW)
         period = selectors.period_by_label(request.query_params.get("period"))
         statement = selectors.income_statement(actor=actor, period=period)
-        if _wants_xlsx(request):
-            content = exports.statement_xlsx(statement, firm_name=_firm_name(request))
-            return _xlsx(request, content, f"income-statement-{period.label}")
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"income-statement-{period.label}",
+                xlsx=lambda: exports.statement_xlsx(statement, firm_name=firm),
+                pdf=lambda: finance_pdf.statement_pdf(statement, firm_name=firm),
+            )
         return Response(statement_data(statement))
 
 
@@ -343,9 +375,15 @@ class AccountLedgerApi(APIView):
         account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
         period = selectors.period_by_label(request.query_params.get("period"))
         ledger = selectors.account_ledger(actor=actor, account=account, period=period)
-        if _wants_xlsx(request):
-            content = exports.account_ledger_xlsx(ledger, firm_name=_firm_name(request))
-            return _xlsx(request, content, f"ledger-{account.code}-{period.label}")
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"ledger-{account.code}-{period.label}",
+                xlsx=lambda: exports.account_ledger_xlsx(ledger, firm_name=firm),
+                pdf=lambda: finance_pdf.account_ledger_pdf(ledger, firm_name=firm),
+            )
         return Response(AccountLedgerSerializer(ledger).data)
 
 
@@ -528,9 +566,15 @@ class AgingApi(APIView):
             direction=request.query_params.get("direction", "sales"),
             as_of=serializer.validated_data.get("as_of") or timezone.localdate(),
         )
-        if _wants_xlsx(request):
-            content = exports.aging_xlsx(report, firm_name=_firm_name(request))
-            return _xlsx(request, content, f"aging-{report.direction}-{report.as_of}")
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"aging-{report.direction}-{report.as_of}",
+                xlsx=lambda: exports.aging_xlsx(report, firm_name=firm),
+                pdf=lambda: finance_pdf.aging_pdf(report, firm_name=firm),
+            )
         return Response(AgingSerializer(report).data)
 
 
@@ -703,3 +747,22 @@ class ReconciliationApi(APIView):
             as_of=serializer.validated_data.get("as_of") or timezone.localdate(),
         )
         return Response(ReconciliationSerializer(report).data)
+
+
+class VoucherPdfApi(APIView):
+    """The voucher as a printable PDF (记账凭证)."""
+
+    required_scopes = READ
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, voucher_id: int) -> HttpResponse:
+        actor = acting_user(request)
+        voucher = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
+        name = f"voucher-{voucher.period.label}-{voucher.number or voucher.pk}"
+        return _download(
+            request,
+            "pdf",
+            name,
+            xlsx=bytes,
+            pdf=lambda: finance_pdf.voucher_pdf(voucher, firm_name=_firm_name(request)),
+        )
