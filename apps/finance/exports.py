@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 
 from apps.accounts.exports import safe_cell
 
-from .selectors import AccountLedger, Aging, Statement, TrialBalance
+from .selectors import AccountLedger, Aging, CashJournal, GeneralLedger, Statement, TrialBalance
 
 AMOUNT_FORMAT = "#,##0.00;-#,##0.00"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -135,4 +135,32 @@ def account_ledger_xlsx(ledger: AccountLedger, *, firm_name: str) -> bytes:
     title = f"{ledger.account.code} {ledger.account.name}"
     return _workbook(
         _("Account ledger"), [title, firm_name, ledger.period.label], columns, rows, bold_rows={0, len(rows) - 1}
+    )
+
+
+def general_ledger_xlsx(ledger: GeneralLedger, *, firm_name: str) -> bytes:
+    columns = [_("Item"), _("Debit"), _("Credit"), _("Dr/Cr"), _("Balance")]
+    rows = [[row.label, row.debit, row.credit, row.side, row.balance] for row in ledger.rows]
+    title = f"{ledger.account.code} {ledger.account.name}"
+    return _workbook(_("General ledger"), [title, firm_name, ledger.period.label], columns, rows)
+
+
+def cash_journal_xlsx(journal: CashJournal, *, firm_name: str) -> bytes:
+    columns = [_("Date"), _("Voucher"), _("Summary"), _("Debit"), _("Credit"), _("Balance")]
+    rows: list[list[Any]] = [["", "", _("Opening balance"), None, None, journal.ledger.opening]]
+    bold = {0}
+    for day in journal.days:
+        rows += [
+            [line.date.isoformat(), line.number, line.summary, line.debit, line.credit, line.balance]
+            for line in day.lines
+        ]
+        bold.add(len(rows))
+        rows.append([day.date.isoformat(), "", _("Day total"), day.debit, day.credit, day.balance])
+    account = journal.ledger.account
+    return _workbook(
+        _("Cash journal"),
+        [f"{account.code} {account.name}", firm_name, journal.ledger.period.label],
+        columns,
+        rows,
+        bold_rows=bold,
     )

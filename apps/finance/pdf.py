@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from core.money import amount_in_words
 
 from .models import Voucher
-from .selectors import AccountLedger, Aging, Statement, TrialBalance
+from .selectors import AccountLedger, Aging, CashJournal, GeneralLedger, Statement, TrialBalance
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -239,3 +239,34 @@ def _name(user: Any) -> str:
     if user is None:
         return ""
     return str(getattr(user, "full_name", "") or getattr(user, "email", ""))
+
+
+def general_ledger_pdf(ledger: GeneralLedger, *, firm_name: str) -> bytes:
+    columns = [_("Item"), _("Debit"), _("Credit"), _("Dr/Cr"), _("Balance")]
+    rows = [[row.label, row.debit, row.credit, row.side, row.balance] for row in ledger.rows]
+    title = f"{_('General ledger')}  |  {ledger.account.code} {ledger.account.name}"
+    return _document(title, [firm_name, ledger.period.label], columns, rows, widths=(62, 34, 34, 18, 38), money_from=1)
+
+
+def cash_journal_pdf(journal: CashJournal, *, firm_name: str) -> bytes:
+    columns = [_("Date"), _("Voucher"), _("Summary"), _("Debit"), _("Credit"), _("Balance")]
+    rows: list[list[Any]] = [["", "", _("Opening balance"), None, None, journal.ledger.opening]]
+    bold = {0}
+    for day in journal.days:
+        rows += [
+            [line.date.isoformat(), line.number, line.summary, line.debit, line.credit, line.balance]
+            for line in day.lines
+        ]
+        bold.add(len(rows))
+        rows.append([day.date.isoformat(), "", _("Day total"), day.debit, day.credit, day.balance])
+    account = journal.ledger.account
+    title = f"{_('Cash journal')}  |  {account.code} {account.name}"
+    return _document(
+        title,
+        [firm_name, journal.ledger.period.label],
+        columns,
+        rows,
+        widths=(22, 20, 64, 28, 28, 28),
+        money_from=3,
+        bold_rows=bold,
+    )

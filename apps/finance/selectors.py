@@ -21,7 +21,18 @@ from core.errors import NotFound, ValidationFailed
 
 from . import permissions
 from .charts import rate_label, statement_layout
-from .models import ZERO, Account, Invoice, InvoiceLine, LedgerSettings, Payment, Period, Voucher, VoucherLine
+from .models import (
+    ZERO,
+    Account,
+    AccountBalance,
+    Invoice,
+    InvoiceLine,
+    LedgerSettings,
+    Payment,
+    Period,
+    Voucher,
+    VoucherLine,
+)
 
 PERIOD_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -614,3 +625,97 @@ def vat_summary(*, actor: Any, period: Period) -> VatSummary:
         sum((row.tax for row in output), ZERO),
         sum((row.tax for row in input_rows), ZERO),
     )
+
+
+# --- general ledger and journals ----------------------------------------------------------
+
+
+@dataclass
+class GeneralLedgerRow:
+    label: str
+    debit: Decimal
+    credit: Decimal
+    side: str  # 借 / 贷 / 平, the direction of the balance
+    balance: Decimal
+
+
+@dataclass
+class GeneralLedger:
+    account: Account
+    period: Period
+    rows: list[GeneralLedgerRow]
+
+
+def _direction(net: Decimal) -> tuple[str, Decimal]:
+    if net == 0:
+        return _("Even"), ZERO
+    if net > 0:
+        return _("Dr"), net
+    return _("Cr"), -net
+
+
+def general_ledger(*, actor: Any, account: Account, period: Period) -> GeneralLedger:
+    """总账: the year's opening balance, then each month's totals and the year to date."""
+    permissions.require(actor, permissions.VIEW)
+    year_start = period.year * 12
+    rows = (
+        AccountBalance.objects.filter(account__code__startswith=account.code, period_index__lte=period.index)
+        .values("period_index")
+        .annotate(dr=Sum("debit"), cr=Sum("credit"))
+        .order_by("period_index")
+    )
+    opening = ZERO
+    months: dict[int, tuple[Decimal, Decimal]] = {}
+    for row in rows:
+        if row["period_index"] < year_start:
+            opening += row["dr"] - row["cr"]
+        else:
+            months[row["period_index"]] = (row["dr"], row["cr"])
+    side, amount = _direction(opening)
+    out = [GeneralLedgerRow(_("Opening balance of the year"), ZERO, ZERO, side, amount)]
+    balance, ytd_dr, ytd_cr = opening, ZERO, ZERO
+    for index in range(year_start, period.index + 1):
+        dr, cr = months.get(index, (ZERO, ZERO))
+        if not (dr or cr):
+            continue
+        balance += dr - cr
+        ytd_dr, ytd_cr = ytd_dr + dr, ytd_cr + cr
+        side, amount = _direction(balance)
+        month = index % 12 + 1
+        out.append(GeneralLedgerRow(_("Month %(month)d total") % {"month": month}, dr, cr, side, amount))
+        out.append(GeneralLedgerRow(_("Year to date"), ytd_dr, ytd_cr, side, amount))
+    return GeneralLedger(account, period, out)
+
+
+@dataclass
+class JournalDay:
+    date: Any
+    lines: list[LedgerLine]
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass
+class CashJournal:
+    ledger: AccountLedger
+    days: list[JournalDay]
+
+
+def cash_journal(*, actor: Any, account: Account, period: Period) -> CashJournal:
+    """日记账 of a cash or bank account: every posted line in order, with daily totals."""
+    if not account.is_cash:
+        raise ValidationFailed(
+            _("Journals are kept for cash and bank accounts."), fields={"account": [_("Not a cash or bank account.")]}
+        )
+    ledger = account_ledger(actor=actor, account=account, period=period)
+    days: list[JournalDay] = []
+    for line in ledger.lines:
+        if not days or days[-1].date != line.date:
+            days.append(JournalDay(line.date, [], ZERO, ZERO, ZERO))
+        day = days[-1]
+        day.lines.append(line)
+        day.debit += line.debit
+        day.credit += line.credit
+        day.balance = line.balance
+    return CashJournal(ledger, days)

@@ -294,3 +294,20 @@ def test_reports_and_vouchers_download_as_pdf_and_show_no_negative_zero(owner_a_
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
     assert owner_a_client.get("/api/v1/finance/reports/trial-balance/?export=docx").status_code == 400
+
+
+@pytest.mark.django_db
+def test_general_ledger_and_cash_journal_through_the_api(owner_a_client: Client, firm_a: Firm) -> None:
+    _post(owner_a_client, "/api/v1/finance/vouchers/", {**SALE, "post": True})
+
+    ledger = owner_a_client.get("/api/v1/finance/reports/general-ledger/?account=1002&period=2026-11").json()
+    journal = owner_a_client.get("/api/v1/finance/reports/cash-journal/?account=1002&period=2026-11").json()
+
+    assert ledger["rows"][-1]["balance"] == "11300.00"
+    assert journal["days"][0]["debit"] == "11300.00"
+    assert journal["closing"] == "11300.00"
+    for url in ("general-ledger", "cash-journal"):
+        for fmt in ("xlsx", "pdf"):
+            response = owner_a_client.get(f"/api/v1/finance/reports/{url}/?account=1002&period=2026-11&export={fmt}")
+            assert response.status_code == 200
+    assert owner_a_client.get("/api/v1/finance/reports/cash-journal/?account=5001&period=2026-11").status_code == 400

@@ -475,3 +475,41 @@ def test_only_owners_and_admins_assign_finance_roles(owner: User, member_factory
 )
 def test_amounts_in_chinese_capital_numerals(amount: str, words: str) -> None:
     assert amount_in_words(Decimal(amount)) == words
+
+
+# --- general ledger and journals ----------------------------------------------------------
+
+
+def test_general_ledger_shows_the_year_opening_then_month_and_year_totals(owner: User) -> None:
+    post(owner, date(2025, 12, 1), ("1002", "1000.00", ""), ("3001", "", "1000.00"))
+    post(owner, date(2026, 1, 5), ("1002", "200.00", ""), ("5001", "", "200.00"))
+    post(owner, date(2026, 3, 9), ("5602", "50.00", ""), ("1002", "", "50.00"))
+
+    ledger = selectors.general_ledger(
+        actor=owner, account=Account.objects.get(code="1002"), period=Period.objects.get(year=2026, month=3)
+    )
+
+    got = [(row.label, row.debit, row.credit, row.balance) for row in ledger.rows]
+    assert got == [
+        ("Opening balance of the year", D("0"), D("0"), D("1000.00")),
+        ("Month 1 total", D("200.00"), D("0.00"), D("1200.00")),
+        ("Year to date", D("200.00"), D("0.00"), D("1200.00")),
+        ("Month 3 total", D("0.00"), D("50.00"), D("1150.00")),
+        ("Year to date", D("200.00"), D("50.00"), D("1150.00")),
+    ]
+
+
+def test_the_cash_journal_totals_each_day(owner: User) -> None:
+    post(owner, date(2026, 11, 2), ("1001", "100.00", ""), ("5001", "", "100.00"))
+    post(owner, date(2026, 11, 2), ("5602", "30.00", ""), ("1001", "", "30.00"))
+    post(owner, date(2026, 11, 4), ("1001", "5.00", ""), ("5001", "", "5.00"))
+    period = Period.objects.get(year=2026, month=11)
+
+    journal = selectors.cash_journal(actor=owner, account=Account.objects.get(code="1001"), period=period)
+
+    assert [(day.date.day, day.debit, day.credit, day.balance) for day in journal.days] == [
+        (2, D("100.00"), D("30.00"), D("70.00")),
+        (4, D("5.00"), D("0"), D("75.00")),
+    ]
+    with pytest.raises(ValidationFailed):
+        selectors.cash_journal(actor=owner, account=Account.objects.get(code="5001"), period=period)

@@ -8,8 +8,10 @@ from rest_framework import serializers
 from ..models import Account, BankStatementLine, Invoice, InvoiceLine, Payment, Period, Voucher, VoucherLine
 
 
-def money_field(*, allow_null: bool = False) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=18, decimal_places=2, coerce_to_string=True, allow_null=allow_null)
+def money_field(*, allow_null: bool = False, source: str | None = None) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=18, decimal_places=2, coerce_to_string=True, allow_null=allow_null, source=source
+    )
 
 
 class AccountOutputSerializer(serializers.ModelSerializer[Account]):
@@ -446,3 +448,34 @@ class ReconciliationSerializer(serializers.Serializer):
     adjusted_bank = money_field()
     balanced = serializers.BooleanField()
     truncated = serializers.BooleanField()
+
+
+class GeneralLedgerRowSerializer(serializers.Serializer):
+    label = serializers.CharField()  # type: ignore[assignment]
+    debit = money_field()
+    credit = money_field()
+    side = serializers.CharField()
+    balance = money_field()
+
+
+class GeneralLedgerSerializer(serializers.Serializer):
+    account = serializers.CharField(source="account.code")
+    period = serializers.CharField(source="period.label")
+    rows = GeneralLedgerRowSerializer(many=True)
+
+
+class JournalDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    lines = LedgerLineSerializer(many=True)
+    debit = money_field()
+    credit = money_field()
+    balance = money_field()
+
+
+class CashJournalSerializer(serializers.Serializer):
+    account = serializers.CharField(source="ledger.account.code")
+    period = serializers.CharField(source="ledger.period.label")
+    opening = money_field(source="ledger.opening")
+    closing = money_field(source="ledger.closing")
+    truncated = serializers.BooleanField(source="ledger.truncated")
+    days = JournalDaySerializer(many=True)

@@ -31,7 +31,9 @@ from .serializers import (
     AccountOutputSerializer,
     AccountUpdateInputSerializer,
     AgingSerializer,
+    CashJournalSerializer,
     CreditNoteInputSerializer,
+    GeneralLedgerSerializer,
     ImportReportSerializer,
     InvoiceInputSerializer,
     InvoiceOutputSerializer,
@@ -766,3 +768,55 @@ class VoucherPdfApi(APIView):
             xlsx=bytes,
             pdf=lambda: finance_pdf.voucher_pdf(voucher, firm_name=_firm_name(request)),
         )
+
+
+class GeneralLedgerApi(APIView):
+    """总账: an account's opening balance of the year, each month's totals and the year to date."""
+
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[PERIOD_PARAM, EXPORT_PARAM, OpenApiParameter("account", str, required=True)],
+        responses={200: GeneralLedgerSerializer},
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        actor = acting_user(request)
+        account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
+        period = selectors.period_by_label(request.query_params.get("period"))
+        ledger = selectors.general_ledger(actor=actor, account=account, period=period)
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"general-ledger-{account.code}-{period.label}",
+                xlsx=lambda: exports.general_ledger_xlsx(ledger, firm_name=firm),
+                pdf=lambda: finance_pdf.general_ledger_pdf(ledger, firm_name=firm),
+            )
+        return Response(GeneralLedgerSerializer(ledger).data)
+
+
+class CashJournalApi(APIView):
+    """日记账 of a cash or bank account, with daily totals."""
+
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[PERIOD_PARAM, EXPORT_PARAM, OpenApiParameter("account", str, required=True)],
+        responses={200: CashJournalSerializer},
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        actor = acting_user(request)
+        account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
+        period = selectors.period_by_label(request.query_params.get("period"))
+        journal = selectors.cash_journal(actor=actor, account=account, period=period)
+        if fmt := _export_format(request):
+            firm = _firm_name(request)
+            return _download(
+                request,
+                fmt,
+                f"cash-journal-{account.code}-{period.label}",
+                xlsx=lambda: exports.cash_journal_xlsx(journal, firm_name=firm),
+                pdf=lambda: finance_pdf.cash_journal_pdf(journal, firm_name=firm),
+            )
+        return Response(CashJournalSerializer(journal).data)
