@@ -488,3 +488,27 @@ class BankStatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.amount}"
+
+
+class VoucherAttachment(models.Model):
+    """A scanned or electronic source document (原始凭证) kept with a voucher.
+
+    The file lives under ``MEDIA_ROOT/<schema>/finance/attachments/``; only its name is stored.
+    """
+
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    stored_as = models.CharField(max_length=100, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["voucher_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name

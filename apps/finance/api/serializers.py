@@ -5,7 +5,17 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Account, BankStatementLine, Invoice, InvoiceLine, Payment, Period, Voucher, VoucherLine
+from ..models import (
+    Account,
+    BankStatementLine,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Period,
+    Voucher,
+    VoucherAttachment,
+    VoucherLine,
+)
 
 
 def money_field(*, allow_null: bool = False, source: str | None = None) -> serializers.DecimalField:
@@ -479,3 +489,15 @@ class CashJournalSerializer(serializers.Serializer):
     closing = money_field(source="ledger.closing")
     truncated = serializers.BooleanField(source="ledger.truncated")
     days = JournalDaySerializer(many=True)
+
+
+class AttachmentOutputSerializer(serializers.ModelSerializer[VoucherAttachment]):
+    uploaded_by = serializers.CharField(source="uploaded_by.email", default=None)
+
+    class Meta:
+        model = VoucherAttachment
+        fields = ["id", "voucher", "name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +21,7 @@ from apps.audit.services import audit_record
 from core.api import Pagination, acting_user
 from core.errors import NotFound, ValidationFailed
 
-from .. import banking, exports, invoicing, selectors, services
+from .. import attachments, banking, exports, invoicing, selectors, services
 from .. import pdf as finance_pdf
 from ..models import Invoice, Payment, Voucher
 from .serializers import (
@@ -31,6 +31,8 @@ from .serializers import (
     AccountOutputSerializer,
     AccountUpdateInputSerializer,
     AgingSerializer,
+    AttachmentInputSerializer,
+    AttachmentOutputSerializer,
     CashJournalSerializer,
     CreditNoteInputSerializer,
     GeneralLedgerSerializer,
@@ -820,3 +822,57 @@ class CashJournalApi(APIView):
                 pdf=lambda: finance_pdf.cash_journal_pdf(journal, firm_name=firm),
             )
         return Response(CashJournalSerializer(journal).data)
+
+
+class VoucherAttachmentListCreateApi(APIView):
+    """Source documents kept with a voucher (PDF, OFD, XML, XLSX, PNG, JPEG; at most 10 MB each)."""
+
+    required_scopes = {"GET": "finance:read", "POST": "finance:write"}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: AttachmentOutputSerializer(many=True)})
+    def get(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        voucher = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
+        return Response(
+            AttachmentOutputSerializer(attachments.attachment_list(actor=actor, voucher=voucher), many=True).data
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentInputSerializer}, responses={201: AttachmentOutputSerializer}
+    )
+    def post(self, request: Request, voucher_id: int) -> Response:
+        actor = acting_user(request)
+        voucher = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
+        serializer = AttachmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > attachments.MAX_BYTES:
+            raise ValidationFailed(_("Attachments are at most 10 MB."), fields={"file": [_("The file is too large.")]})
+        attachment = attachments.attachment_add(
+            actor=actor, voucher=voucher, name=upload.name or "", content=upload.read()
+        )
+        return Response(AttachmentOutputSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDetailApi(APIView):
+    """GET downloads the file; DELETE removes a draft voucher's attachment."""
+
+    required_scopes = {"GET": "finance:read", "DELETE": "finance:write"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, attachment_id: int) -> FileResponse:
+        actor = acting_user(request)
+        attachment = attachments.attachment_get(actor=actor, attachment_id=attachment_id)
+        path = attachments.attachment_path(attachment)
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, attachment_id: int) -> Response:
+        actor = acting_user(request)
+        attachments.attachment_delete(
+            actor=actor, attachment=attachments.attachment_get(actor=actor, attachment_id=attachment_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
