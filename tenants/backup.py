@@ -1,9 +1,10 @@
 """Per-firm backup and restore: a portable archive of one schema, checked on the way back.
 
 An archive is a tar file holding ``schema.dump`` (pg_dump, custom format, of the firm's schema
-only) and ``manifest.json`` (the firm's profile, its applied migrations, and every table's row
-count and checksum). Restoring creates a new firm in a new schema from it, in one
-transaction, and refuses to finish unless every table's checksum matches the manifest.
+only), ``manifest.json`` (the firm's profile, its applied migrations, every table's row count
+and checksum, and every kept file's checksum) and ``files/`` (the firm's documents, such as
+voucher attachments). Restoring creates a new firm in a new schema from it, in one
+transaction, and refuses to finish unless every table's and file's checksum matches.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 import json
 import logging
 import re
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -40,6 +42,28 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "parksuite-firm-backup/1"
 SCHEMA_NAME = re.compile(r"^t_[0-9a-f]{16}$")
+# The firm's documents that belong to its data (exports are temporary and stay out).
+KEPT_FILE_DIRS = ("finance/attachments",)
+SAFE_FILE = re.compile(r"^[a-z_]+/[a-z_]+/[0-9a-f]{32}\.[a-z]{1,5}$")
+
+
+def _firm_files(schema: str) -> dict[str, Path]:
+    root = Path(settings.MEDIA_ROOT) / schema
+    found: dict[str, Path] = {}
+    for folder in KEPT_FILE_DIRS:
+        for path in sorted((root / folder).glob("*")):
+            relative = path.relative_to(root).as_posix()
+            if path.is_file() and SAFE_FILE.match(relative):
+                found[relative] = path
+    return found
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -119,6 +143,8 @@ def firm_backup(*, slug: str, directory: Path | None = None) -> BackupResult:
         "tables": tables,
         "dump_sha256": hashlib.sha256(dump).hexdigest(),
     }
+    files = _firm_files(firm.schema_name)
+    manifest["files"] = {relative: _sha256_file(path) for relative, path in files.items()}
     path = directory / f"{firm.slug}-{created:%Y%m%dT%H%M%SZ}.tar"
     partial = path.with_suffix(".tar.partial")
     with tarfile.open(partial, "w") as archive:
@@ -127,6 +153,8 @@ def firm_backup(*, slug: str, directory: Path | None = None) -> BackupResult:
             info.size = len(payload)
             info.mtime = int(created.timestamp())
             archive.addfile(info, io.BytesIO(payload))
+        for relative, file_path in files.items():
+            archive.add(file_path, arcname=f"files/{relative}", recursive=False)
     partial.rename(path)  # a crash never leaves a file that looks complete
     logger.info("backed up %s to %s", firm.schema_name, path, extra={"schema": firm.schema_name})
     return BackupResult(path=path, manifest=manifest)
@@ -247,12 +275,37 @@ def firm_restore(*, path: Path, new_slug: str, name: str | None = None) -> Firm:
             )
             firm.save()
             Domain.objects.create(domain=firm.host, tenant=firm, is_primary=True, is_active=True)
+            _restore_files(Path(path), manifest, schema)
     except Exception:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        shutil.rmtree(Path(settings.MEDIA_ROOT) / schema, ignore_errors=True)
         raise
     logger.info("restored %s from %s as %s", old_schema, path, schema, extra={"schema": schema})
     return firm
+
+
+def _restore_files(path: Path, manifest: dict[str, Any], schema: str) -> None:
+    """Copy the archive's files into the new firm's folder, each checked against the manifest."""
+    expected: dict[str, str] = manifest.get("files") or {}
+    root = Path(settings.MEDIA_ROOT) / schema
+    mismatch = ApplicationError(_("The files in the backup do not match its manifest."), code="backup_mismatch")
+    with tarfile.open(path, "r:") as archive:
+        for relative, checksum in expected.items():
+            if not SAFE_FILE.match(relative):
+                raise mismatch
+            member = archive.extractfile(f"files/{relative}")
+            if member is None:
+                raise mismatch
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            with target.open("wb") as out:
+                while block := member.read(1 << 20):
+                    digest.update(block)
+                    out.write(block)
+            if digest.hexdigest() != checksum:
+                raise mismatch
 
 
 def backups_prune(*, directory: Path | None = None, keep_days: int | None = None) -> list[Path]:

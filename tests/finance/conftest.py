@@ -46,8 +46,9 @@ D = Decimal
 
 
 LEDGER_TABLES = (
-    "finance_bankstatementline, finance_allocation, finance_payment, finance_invoiceline, finance_invoice, "
-    "finance_voucherline, finance_accountbalance, finance_voucher, finance_period"
+    "finance_voucherattachment, finance_bankstatementline, finance_allocation, finance_payment, "
+    "finance_invoiceline, finance_invoice, finance_voucherline, finance_accountbalance, finance_voucher, "
+    "finance_period"
 )
 
 

@@ -64,6 +64,12 @@ def test_backup_and_restore_round_trip_keeps_every_table_identical(
     client = Client(HTTP_HOST=copy.host)
     login = client.post("/accounts/login/", {"username": SPECS["a"].owner_email, "password": PASSWORD})
     assert login.status_code == 302
+    # The voucher's attachment came along, byte for byte, into the copy's own folder.
+    with schema_context(copy.schema_name):
+        from apps.finance.attachments import attachment_path
+        from apps.finance.models import VoucherAttachment
+
+        assert attachment_path(VoucherAttachment.objects.get()).read_bytes() == ATTACHMENT
     # The ledger's triggers came along and act on the copy's own tables, not the original's.
     with schema_context(copy.schema_name):
         copy_owner = User.objects.get(email=SPECS["a"].owner_email)
@@ -73,6 +79,9 @@ def test_backup_and_restore_round_trip_keeps_every_table_identical(
             cursor.execute("UPDATE finance_voucher SET summary = 'x' WHERE id = %s", [posted.pk])
     with schema_context(firm_a.schema_name):
         assert Voucher.objects.count() == 2
+
+
+ATTACHMENT = b"%PDF-1.4\n% the receipt\n"
 
 
 def _post_sale(owner: User, amount: str) -> Voucher:
@@ -88,9 +97,11 @@ def _post_sale(owner: User, amount: str) -> Voucher:
 
 
 def _record_finance_data(owner: User) -> None:
+    from apps.finance.attachments import attachment_add
     from apps.finance.invoicing import InvoiceLineInput, invoice_create, invoice_post
 
-    _post_sale(owner, "11300.00")
+    sale = _post_sale(owner, "11300.00")
+    attachment_add(actor=owner, voucher=sale, name="发票.pdf", content=ATTACHMENT)
     invoice = invoice_create(
         actor=owner,
         direction="purchase",
@@ -210,5 +221,34 @@ def test_an_archive_from_a_newer_release_is_refused(firm_a: Firm, tmp_path: Path
 
     with pytest.raises(CommandError, match="newer ParkSuite"):
         call_command("tenant_restore", str(newer), "--as", "from-future")
+
+    assert _firm_counts() == before
+
+
+@pytest.mark.django_db
+def test_an_archive_whose_files_do_not_match_its_manifest_is_refused(firm_a: Firm, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    good = firm_backup(slug=firm_a.slug, directory=tmp_path).path
+    with tarfile.open(good) as source:
+        manifest = json.loads(source.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        dump = source.extractfile("schema.dump").read()  # type: ignore[union-attr]
+    relative = f"finance/attachments/{'a' * 32}.pdf"
+    manifest["files"] = {relative: hashlib.sha256(b"%PDF- the original").hexdigest()}
+    bad = tmp_path / "tampered.tar"
+    with tarfile.open(bad, "w") as archive:
+        for name, payload in (
+            ("manifest.json", json.dumps(manifest).encode()),
+            ("schema.dump", dump),
+            (f"files/{relative}", b"%PDF- changed afterwards"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            archive.addfile(info, io.BytesIO(payload))
+    before = _firm_counts()
+
+    with pytest.raises(CommandError, match="files in the backup do not match"):
+        call_command("tenant_restore", str(bad), "--as", "tampered-copy")
 
     assert _firm_counts() == before
