@@ -266,11 +266,15 @@ def statement_import(
     return report
 
 
-def statement_lines(*, actor: Any, account: Account, unmatched_only: bool = False) -> QuerySet[BankStatementLine]:
+def statement_lines(
+    *, actor: Any, account: Account, unmatched_only: bool = False, matched_only: bool = False
+) -> QuerySet[BankStatementLine]:
     permissions.require(actor, permissions.VIEW)
     lines = BankStatementLine.objects.filter(account=account).select_related("matched_line__voucher")
     if unmatched_only:
         lines = lines.filter(matched_line__isnull=True)
+    if matched_only:
+        lines = lines.filter(matched_line__isnull=False)
     return lines.order_by("-date", "-id")
 
 

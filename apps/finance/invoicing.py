@@ -638,7 +638,7 @@ def invoice_get(*, actor: Any, invoice_id: Any) -> Invoice:
     permissions.require(actor, permissions.VIEW)
     invoice = (
         Invoice.objects.select_related("voucher", "credit_of")
-        .prefetch_related("lines__account")
+        .prefetch_related("lines__account", "credit_notes", "allocations__payment")
         .filter(pk=_int(invoice_id))
         .first()
     )

@@ -512,6 +512,23 @@ def payment_list(*, actor: Any, direction: str = "", search: str = "") -> QueryS
     return payments.order_by("-date", "-id")
 
 
+def payment_get(*, actor: Any, payment_id: Any) -> Payment:
+    permissions.require(actor, permissions.VIEW)
+    try:
+        pk = int(payment_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such payment.")) from None
+    payment = (
+        Payment.objects.select_related("bank_account", "voucher", "voucher__period")
+        .prefetch_related("allocations__invoice")
+        .filter(pk=pk)
+        .first()
+    )
+    if payment is None:
+        raise NotFound(_("No such payment."))
+    return payment
+
+
 AGING_BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "over_90")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_banking, views_invoicing
 
 app_name = "finance"
 
@@ -24,4 +24,21 @@ urlpatterns = [
     path("reports/balance-sheet/", views.balance_sheet, name="balance_sheet"),
     path("reports/income-statement/", views.income_statement, name="income_statement"),
     path("settings/", views.finance_settings, name="settings"),
+    path("invoices/", views_invoicing.invoice_list, name="invoice_list"),
+    path("invoices/new/", views_invoicing.invoice_new, name="invoice_new"),
+    path("invoices/<int:invoice_id>/", views_invoicing.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:invoice_id>/post/", views_invoicing.invoice_post, name="invoice_post"),
+    path("invoices/<int:invoice_id>/delete/", views_invoicing.invoice_delete, name="invoice_delete"),
+    path("invoices/<int:invoice_id>/credit-note/", views_invoicing.invoice_credit_note, name="invoice_credit_note"),
+    path("payments/", views_invoicing.payment_list, name="payment_list"),
+    path("payments/new/", views_invoicing.payment_new, name="payment_new"),
+    path("payments/<int:payment_id>/", views_invoicing.payment_detail, name="payment_detail"),
+    path("reports/aging/", views_invoicing.aging, name="aging"),
+    path("reports/vat/", views_invoicing.vat_summary, name="vat_summary"),
+    path("bank/", views_banking.bank, name="bank"),
+    path("bank/import/", views_banking.bank_import, name="bank_import"),
+    path("bank/auto-match/", views_banking.bank_auto_match, name="bank_auto_match"),
+    path("bank/lines/<int:line_id>/match/", views_banking.bank_line_match, name="bank_line_match"),
+    path("bank/lines/<int:line_id>/unmatch/", views_banking.bank_line_unmatch, name="bank_line_unmatch"),
+    path("bank/reconciliation/", views_banking.bank_reconciliation, name="bank_reconciliation"),
 ]

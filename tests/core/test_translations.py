@@ -24,8 +24,10 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entry() -> None:
     assert catalogue.untranslated_entries() == []
     assert catalogue.fuzzy_entries() == []
     for entry in catalogue.translated_entries():
-        for placeholder in ("%(", "{{"):
-            assert entry.msgid.count(placeholder) == entry.msgstr.count(placeholder), entry.msgid
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            for placeholder in ("%(", "{{"):
+                assert entry.msgid.count(placeholder) == translation.count(placeholder), entry.msgid
 
 
 def test_catalogue_holds_every_string_the_source_marks(tmp_path: Path) -> None:

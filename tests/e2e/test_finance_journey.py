@@ -1,5 +1,6 @@
 """An owner records a sale with VAT, posts it, and reads the trial balance and the balance
-sheet — in Chromium, with a screenshot of every step."""
+sheet; then, as an accountant does, posts a customer invoice with VAT, records the receipt
+for it, and opens the balance sheet — in Chromium, with a screenshot of every step."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from django.db import connections
 from django_tenants.utils import schema_context
 
-from apps.finance.models import Voucher
+from apps.finance.models import Invoice, Payment, Voucher
 from tenants.models import Firm
 from tenants.services import SignupInput, firm_provision, signup_create
 
@@ -141,7 +142,106 @@ def _journey(port: str, browser: Any, firm: Firm) -> None:
     page.wait_for_url(f"{base}/finance/settings/")
     shot(page, "10_settings")
 
+    _invoice_and_receipt(page, base)
+
     assert violations == []
     with schema_context(firm.schema_name):
-        voucher = Voucher.objects.get()
+        voucher = Voucher.objects.get(kind=Voucher.Kind.MANUAL)
         assert (voucher.display_number, str(voucher.total), voucher.attachments) == ("记-0001", "11300.00", 2)
+        invoice = Invoice.objects.get()
+        assert (invoice.status, str(invoice.total), str(invoice.open_amount)) == ("posted", "22600.00", "0.00")
+        assert str(Payment.objects.get().unallocated) == "0.00"
+
+
+def _invoice_and_receipt(page: Any, base: str) -> None:
+    """Issue acceptance: post a customer invoice with VAT, record the receipt, open the balance sheet."""
+    # 5. A customer invoice: two units of software services at 10,000.00 and 13% VAT.
+    page.click("nav.finance-tabs >> text=Invoices")
+    page.wait_for_url(f"{base}/finance/invoices/")
+    page.click("text=New customer invoice")
+    page.wait_for_url(re.compile(r"/finance/invoices/new/"))
+    page.fill("#id_partner_name", "成都蓝天商贸有限公司")
+    page.fill("#id_reference", "SO-2026-018")
+    page.fill("#id_date", "2026-11-10")
+    page.fill("#id_due_date", "2026-12-10")
+    page.fill("#id_lines-0-description", "软件开发服务")
+    page.select_option("#id_lines-0-account", "5001")
+    page.fill("#id_lines-0-quantity", "2")
+    page.fill("#id_lines-0-unit_price", "10000")
+    page.select_option("#id_lines-0-vat_rate", "0.13")
+    assert page.locator("#invoice-tax").inner_text() == "2,600.00"
+    assert page.locator("#invoice-total").inner_text() == "22,600.00"
+    page.click("#fapiao-block summary")
+    page.select_option("#id_fapiao-type", "ordinary")
+    page.fill("#id_fapiao-number", "2651000000001234")  # too short for a 数电票 number
+    page.click("button[value=post]")
+    page.wait_for_selector("#fapiao-block .field-invalid")
+    assert "20 digits" in page.locator("#fapiao-block").inner_text()
+    assert page.input_value("#id_lines-0-unit_price") == "10000"
+    shot(page, "11a_invoice_fapiao_error")
+    page.fill("#id_fapiao-number", "26510000000012345678")
+    shot(page, "11b_invoice_form")
+    page.click("button[value=post]")
+    page.wait_for_url(re.compile(r"/finance/invoices/\d+/$"))
+    assert page.locator("#invoice-status").inner_text() == "Posted"
+    assert page.locator("#invoice-open").inner_text() == "22,600.00"
+    assert page.locator("#invoice-voucher").inner_text() == "记-0002"
+    shot(page, "12_invoice_posted")
+
+    # 6. The customer pays: the receipt is allocated to the invoice, which is then settled.
+    page.click("text=Record a receipt")
+    page.wait_for_url(re.compile(r"/finance/payments/new/"))
+    page.fill("#id_date", "2026-11-25")
+    page.fill("#id_amount", "22,600.00")
+    page.select_option("#id_bank_account", "1002")
+    page.fill("#id_reference", "工行回单 0425")
+    page.locator("#allocation-table input.amount").fill("22600")
+    assert page.locator("#allocated-total").inner_text() == "22,600.00"
+    shot(page, "13_receipt_form")
+    page.click("text=Record and post")
+    page.wait_for_url(re.compile(r"/finance/payments/\d+/$"))
+    assert page.locator("#payment-advance").inner_text() == "0.00"
+    shot(page, "14_receipt_recorded")
+
+    page.click("nav.finance-tabs >> text=Aging")
+    page.wait_for_url(re.compile(r"/finance/reports/aging/"))
+    assert page.locator("#aging-total").inner_text() == "0.00"
+    shot(page, "15_aging")
+
+    page.click("nav.finance-tabs >> text=VAT")
+    page.wait_for_url(re.compile(r"/finance/reports/vat/"))
+    assert page.locator("#vat-payable").inner_text() == "2,600.00"
+    shot(page, "16_vat_summary")
+
+    # The bank statement (GB18030, as Chinese banks export it) has the receipt and a fee.
+    page.click("nav.finance-tabs >> text=Bank")
+    page.wait_for_url(re.compile(r"/finance/bank/"))
+    statement = "交易日期,摘要,对方户名,收入,支出,余额\n2026-11-25,货款,成都蓝天商贸有限公司,22600.00,,22600.00\n"
+    statement += "2026-11-26,手续费,,,15.00,22585.00\n2026-11-31,坏行,,1,,\n"
+    page.set_input_files(
+        "#id_file", files=[{"name": "icbc.csv", "mimeType": "text/csv", "buffer": statement.encode("gb18030")}]
+    )
+    page.click("text=Upload and map columns")
+    page.wait_for_selector("#mapping-form")
+    assert page.input_value("#id_inflow") == "收入"
+    shot(page, "17a_bank_mapping")
+    page.click("#mapping-form button[type=submit]")
+    page.wait_for_selector("#import-report")
+    assert page.locator("#imported-count").inner_text().startswith("2 lines imported")
+    shot(page, "17b_bank_import_report")
+    page.click("text=Match the lines")
+    page.wait_for_selector("#unmatched-table")
+    page.click("#unmatched-table button:has-text('Match')")
+    page.wait_for_selector("#matched-table td.actions button")
+    shot(page, "17c_bank_matched")
+    page.click("text=Reconciliation (余额调节表)")
+    page.wait_for_selector("#reconciled-check")
+    assert page.locator("#reconciled-check.check-ok").count() == 1  # 22,585.00 on both sides
+    shot(page, "17d_bank_reconciliation")
+
+    # 7. The balance sheet still balances: 银行存款 holds both sales, 应交税费 the output VAT.
+    page.click("nav.finance-tabs >> text=Balance sheet")
+    page.wait_for_url(f"{base}/finance/reports/balance-sheet/")
+    assert page.locator("#balanced-check.check-ok").count() == 1
+    assert page.locator("#xlsx-download").count() == 1
+    shot(page, "18_balance_sheet")

@@ -66,7 +66,7 @@ def _state(firm: Firm) -> tuple[Any, ...]:
 
 def _member_client(firm: Firm, role: str | None = None) -> Client:
     with schema_context(firm.schema_name):
-        user = User.objects.create_user("member@alpha.example", PASSWORD, full_name="Member")
+        user = User.objects.create_user("member@alpha.example", PASSWORD, full_name="Member", language="en")
         if role:
             ModuleRole.objects.create(user=user, role=role)
     client = Client(HTTP_HOST=firm.host)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from apps.finance.charts import rate_label
 from core.money import amount_in_words
 
 register = template.Library()
@@ -45,3 +46,19 @@ def level_class(level: Any) -> str:
     except (TypeError, ValueError):
         number = 1
     return f"level-{max(1, min(number, 6))}"
+
+
+@register.filter
+def normalize(value: Any) -> str:
+    """A quantity or unit price without trailing zeros: 2.5000 → ``2.5``, 100.0000 → ``100``."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    return f"{number.normalize():f}"
+
+
+@register.filter
+def rate(value: Any) -> str:
+    """A VAT rate as a percentage (0.13 → ``13%``); none means exempt (免税)."""
+    return rate_label(None if value is None or value == "" else Decimal(str(value)))

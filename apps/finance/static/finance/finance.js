@@ -1,4 +1,5 @@
-// Finance pages: the voucher form (add lines, live totals, Enter moves on) and the print button.
+// Finance pages: the voucher and invoice forms (add lines, live totals, Enter moves on), the
+// payment form's allocated total, and the print button.
 (function () {
   "use strict";
 
@@ -83,9 +84,71 @@
     updateTotals(form);
   }
 
+  // Invoice form: each line's amount with VAT, and the invoice's totals (the server has the last word).
+  function rateOf(select) {
+    var value = select ? select.value : "";
+    return value === "exempt" || value === "" ? 0 : Math.round(parseFloat(value) * 10000);
+  }
+
+  function updateInvoiceTotals(form) {
+    var untaxed = 0;
+    var tax = 0;
+    form.querySelectorAll("#voucher-lines-body tr.invoice-line").forEach(function (row) {
+      var quantity = parseFloat(String((row.querySelector("input[name$='-quantity']") || {}).value || "").replace(/[,\s]/g, ""));
+      var price = parseFloat(String((row.querySelector("input[name$='-unit_price']") || {}).value || "").replace(/[,\s]/g, ""));
+      var output = row.querySelector("output.line-total");
+      if (!isFinite(quantity) || !isFinite(price)) { output.textContent = "—"; return; }
+      var lineUntaxed = Math.round(quantity * price * 100);
+      var lineTax = Math.round(lineUntaxed * rateOf(row.querySelector("select[name$='-vat_rate']")) / 10000);
+      untaxed += lineUntaxed;
+      tax += lineTax;
+      output.textContent = formatFen(lineUntaxed + lineTax);
+    });
+    form.querySelector("#invoice-untaxed").textContent = formatFen(untaxed);
+    form.querySelector("#invoice-tax").textContent = formatFen(tax);
+    form.querySelector("#invoice-total").textContent = formatFen(untaxed + tax);
+  }
+
+  function setUpInvoiceForm(form) {
+    form.addEventListener("input", function () { updateInvoiceTotals(form); });
+    form.addEventListener("change", function () { updateInvoiceTotals(form); });
+    form.addEventListener("click", function (event) {
+      if (event.target.id === "add-line") {
+        event.preventDefault();
+        addLine(form);
+        updateInvoiceTotals(form);
+      }
+    });
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key === "Enter" && target.closest && target.closest("#voucher-lines-body") && target.tagName !== "BUTTON") {
+        event.preventDefault();
+        focusNext(form, target);
+      }
+    });
+    updateInvoiceTotals(form);
+  }
+
+  // Payment form: the sum of what is allocated.
+  function setUpPaymentForm(form) {
+    var output = form.querySelector("#allocated-total");
+    if (!output) { return; }
+    function update() {
+      var total = 0;
+      form.querySelectorAll("input[name^='allocate-']").forEach(function (input) { total += parseAmount(input.value); });
+      output.textContent = formatFen(total);
+    }
+    form.addEventListener("input", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("voucher-form");
     if (form) { setUpVoucherForm(form); }
+    var invoiceForm = document.getElementById("invoice-form");
+    if (invoiceForm) { setUpInvoiceForm(invoiceForm); }
+    var paymentForm = document.getElementById("payment-form");
+    if (paymentForm) { setUpPaymentForm(paymentForm); }
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
