@@ -384,3 +384,10 @@ class ColumnMappingForm(forms.Form):
 
 class ReconciliationForm(forms.Form):
     as_of = _date_field(_("As of"), required=False)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Attach a source document"),
+        help_text=_("PDF, OFD, XML, XLSX, PNG or JPEG, at most 10 MB."),
+    )

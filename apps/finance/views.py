@@ -17,7 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,11 +28,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import ApplicationError, NotAllowed, NotFound, ValidationFailed
 from core.forms import add_service_errors
 
-from . import permissions, selectors, services
+from . import attachments, permissions, selectors, services
 from .forms import (
     MIN_LINES,
     AccountCreateForm,
     AccountEditForm,
+    AttachmentForm,
     BaseLineFormSet,
     ChartForm,
     ReverseForm,
@@ -263,6 +264,8 @@ def _voucher_context(request: HttpRequest, voucher: Voucher) -> dict[str, Any]:
         "total_credit": sum((line.credit for line in lines), ZERO),
         "reversal": selectors.voucher_reversal(voucher) if voucher.is_posted else None,
         "language": _language(),
+        "files": list(attachments.attachment_list(actor=request.user, voucher=voucher)),
+        "attachment_form": AttachmentForm(),
     }
 
 
@@ -270,6 +273,53 @@ def _voucher_context(request: HttpRequest, voucher: Voucher) -> dict[str, Any]:
 def voucher_detail(request: HttpRequest, voucher_id: int) -> HttpResponse:
     voucher = selectors.voucher_get(actor=request.user, voucher_id=voucher_id)
     return _page(request, "finance/voucher_detail.html", _voucher_context(request, voucher))
+
+
+@finance_page(permissions.PREPARE)
+@require_POST
+def voucher_attachment_add(request: HttpRequest, voucher_id: int) -> HttpResponse:
+    voucher = selectors.voucher_get(actor=request.user, voucher_id=voucher_id)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > attachments.MAX_BYTES:
+                raise ValidationFailed(_("Attachments are at most 10 MB."))
+            attachments.attachment_add(actor=request.user, voucher=voucher, name=upload.name, content=upload.read())
+        except NotAllowed:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("%(name)s is attached.") % {"name": upload.name})
+    else:
+        problems = " ".join(str(error) for error in form.errors.get("file", []))
+        messages.error(request, problems or _("Choose a file to attach."))
+    return redirect("finance:voucher_detail", voucher_id=voucher.pk)
+
+
+@finance_page(permissions.VIEW)
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    attachment = attachments.attachment_get(actor=request.user, attachment_id=attachment_id)
+    path = attachments.attachment_path(attachment)
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+
+
+@finance_page(permissions.PREPARE)
+@require_POST
+def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = attachments.attachment_get(actor=request.user, attachment_id=attachment_id)
+    try:
+        attachments.attachment_delete(actor=request.user, attachment=attachment)
+    except NotAllowed:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("%(name)s is removed.") % {"name": attachment.name})
+    return redirect("finance:voucher_detail", voucher_id=attachment.voucher_id)
 
 
 @finance_page(permissions.VIEW)
@@ -405,6 +455,42 @@ def account_ledger(request: HttpRequest, code: str) -> HttpResponse:
         "ledger": ledger,
     }
     return _page(request, "finance/account_ledger.html", context)
+
+
+@finance_page(permissions.VIEW)
+def general_ledger(request: HttpRequest, code: str) -> HttpResponse:
+    account = selectors.account_get(actor=request.user, code=code)
+    periods = list(selectors.period_list(actor=request.user))
+    period = _chosen_period(request, periods)
+    ledger = selectors.general_ledger(actor=request.user, account=account, period=period) if period else None
+    context = {
+        "nav": "trial_balance",
+        "account": account,
+        "account_name": account.display_name(_language()),
+        "periods": periods,
+        "period": period,
+        "ledger": ledger,
+    }
+    return _page(request, "finance/general_ledger.html", context)
+
+
+@finance_page(permissions.VIEW)
+def cash_journal(request: HttpRequest, code: str) -> HttpResponse:
+    account = selectors.account_get(actor=request.user, code=code)
+    if not account.is_cash:
+        raise Http404
+    periods = list(selectors.period_list(actor=request.user))
+    period = _chosen_period(request, periods)
+    journal = selectors.cash_journal(actor=request.user, account=account, period=period) if period else None
+    context = {
+        "nav": "trial_balance",
+        "account": account,
+        "account_name": account.display_name(_language()),
+        "periods": periods,
+        "period": period,
+        "journal": journal,
+    }
+    return _page(request, "finance/cash_journal.html", context)
 
 
 # --- periods -----------------------------------------------------------------------------
