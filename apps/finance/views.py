@@ -440,57 +440,41 @@ def account_edit(request: HttpRequest, code: str) -> HttpResponse:
     return _page(request, "finance/account_edit.html", context, status=400 if form.errors else 200)
 
 
-@finance_page(permissions.VIEW)
-def account_ledger(request: HttpRequest, code: str) -> HttpResponse:
+def _account_report_page(
+    request: HttpRequest, code: str, *, template: str, build: Callable[..., Any], cash_only: bool = False
+) -> HttpResponse:
+    """An account's report for the chosen period (the latest by default)."""
     account = selectors.account_get(actor=request.user, code=code)
+    if cash_only and not account.is_cash:
+        raise Http404
     periods = list(selectors.period_list(actor=request.user))
     period = _chosen_period(request, periods)
-    ledger = selectors.account_ledger(actor=request.user, account=account, period=period) if period else None
     context = {
         "nav": "trial_balance",
         "account": account,
         "account_name": account.display_name(_language()),
         "periods": periods,
         "period": period,
-        "ledger": ledger,
+        "report": build(actor=request.user, account=account, period=period) if period else None,
     }
-    return _page(request, "finance/account_ledger.html", context)
+    return _page(request, template, context)
+
+
+@finance_page(permissions.VIEW)
+def account_ledger(request: HttpRequest, code: str) -> HttpResponse:
+    return _account_report_page(request, code, template="finance/account_ledger.html", build=selectors.account_ledger)
 
 
 @finance_page(permissions.VIEW)
 def general_ledger(request: HttpRequest, code: str) -> HttpResponse:
-    account = selectors.account_get(actor=request.user, code=code)
-    periods = list(selectors.period_list(actor=request.user))
-    period = _chosen_period(request, periods)
-    ledger = selectors.general_ledger(actor=request.user, account=account, period=period) if period else None
-    context = {
-        "nav": "trial_balance",
-        "account": account,
-        "account_name": account.display_name(_language()),
-        "periods": periods,
-        "period": period,
-        "ledger": ledger,
-    }
-    return _page(request, "finance/general_ledger.html", context)
+    return _account_report_page(request, code, template="finance/general_ledger.html", build=selectors.general_ledger)
 
 
 @finance_page(permissions.VIEW)
 def cash_journal(request: HttpRequest, code: str) -> HttpResponse:
-    account = selectors.account_get(actor=request.user, code=code)
-    if not account.is_cash:
-        raise Http404
-    periods = list(selectors.period_list(actor=request.user))
-    period = _chosen_period(request, periods)
-    journal = selectors.cash_journal(actor=request.user, account=account, period=period) if period else None
-    context = {
-        "nav": "trial_balance",
-        "account": account,
-        "account_name": account.display_name(_language()),
-        "periods": periods,
-        "period": period,
-        "journal": journal,
-    }
-    return _page(request, "finance/cash_journal.html", context)
+    return _account_report_page(
+        request, code, template="finance/cash_journal.html", build=selectors.cash_journal, cash_only=True
+    )
 
 
 # --- periods -----------------------------------------------------------------------------

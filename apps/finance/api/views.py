@@ -10,7 +10,7 @@ from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -21,7 +21,7 @@ from apps.audit.services import audit_record
 from core.api import Pagination, acting_user
 from core.errors import NotFound, ValidationFailed
 
-from .. import attachments, banking, exports, invoicing, selectors, services
+from .. import attachments, banking, exports, invoicing, selectors, services, tables
 from .. import pdf as finance_pdf
 from ..models import Invoice, Payment, Voucher
 from .serializers import (
@@ -71,11 +71,13 @@ def _export_format(request: Request) -> str | None:
     return wanted
 
 
-def _download(
-    request: Request, fmt: str, name: str, *, xlsx: Callable[[], bytes], pdf: Callable[[], bytes]
-) -> HttpResponse:
-    """A report download; exports are recorded in the firm's audit log."""
-    content = xlsx() if fmt == "xlsx" else pdf()
+def _download(request: Request, fmt: str, name: str, table: tables.ReportTable) -> HttpResponse:
+    """A report as XLSX or PDF; every download is recorded in the firm's audit log."""
+    content = exports.table_xlsx(table) if fmt == "xlsx" else finance_pdf.table_pdf(table)
+    return _file_response(request, content, name, fmt)
+
+
+def _file_response(request: Request, content: bytes, name: str, fmt: str) -> HttpResponse:
     audit_record(
         action="finance.report_exported", actor=request.user, request=request._request, report=name, format=fmt
     )
@@ -300,95 +302,80 @@ class PeriodReopenApi(APIView):
         return Response(PeriodOutputSerializer(reopened).data)
 
 
-class TrialBalanceApi(APIView):
-    required_scopes = READ
+class _ReportApi(APIView):
+    """A report of one period (and of one account, when ``with_account``); ``?export=`` downloads it.
 
-    @extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: TrialBalanceSerializer})
+    Subclasses name the selector that builds the report, how it serializes and how it is
+    written as XLSX and PDF.
+    """
+
+    required_scopes = READ
+    name = ""
+    with_account = False
+    build: Callable[..., Any]
+    data: Callable[[Any], Any]
+    table: Callable[..., tables.ReportTable]
+
     def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
         services.permissions.require(actor, services.permissions.VIEW)
+        scope: dict[str, Any] = {}
+        name = self.name
+        if self.with_account:
+            scope["account"] = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
+            name = f"{name}-{scope['account'].code}"
         period = selectors.period_by_label(request.query_params.get("period"))
-        report = selectors.trial_balance(actor=actor, period=period)
+        report = type(self).build(actor=actor, period=period, **scope)
         if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"trial-balance-{period.label}",
-                xlsx=lambda: exports.trial_balance_xlsx(report, firm_name=firm),
-                pdf=lambda: finance_pdf.trial_balance_pdf(report, firm_name=firm),
-            )
-        return Response(TrialBalanceSerializer(report).data)
+            table = type(self).table(report, firm_name=_firm_name(request))
+            return _download(request, fmt, f"{name}-{period.label}", table)
+        return Response(type(self).data(report))
 
 
-class BalanceSheetApi(APIView):
-    required_scopes = READ
-
-    @extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer})
-    def get(self, request: Request) -> Response | HttpResponse:
-        actor = acting_user(request)
-        services.permissions.require(actor, services.permissions.VIEW)
-        period = selectors.period_by_label(request.query_params.get("period"))
-        statement = selectors.balance_sheet(actor=actor, period=period)
-        if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"balance-sheet-{period.label}",
-                xlsx=lambda: exports.statement_xlsx(statement, firm_name=firm),
-                pdf=lambda: finance_pdf.statement_pdf(statement, firm_name=firm),
-            )
-        return Response(statement_data(statement))
+ACCOUNT_PARAM = OpenApiParameter("account", str, required=True, description="Account code")
 
 
-class IncomeStatementApi(APIView):
-    required_scopes = READ
+@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: TrialBalanceSerializer}))
+class TrialBalanceApi(_ReportApi):
+    """科目余额表: opening, movements and closing balance of every account."""
 
-    @extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer})
-    def get(self, request: Request) -> Response | HttpResponse:
-        actor = acting_user(request)
-        services.permissions.require(actor, services.permissions.VIEW)
-        period = selectors.period_by_label(request.query_params.get("period"))
-        statement = selectors.income_statement(actor=actor, period=period)
-        if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"income-statement-{period.label}",
-                xlsx=lambda: exports.statement_xlsx(statement, firm_name=firm),
-                pdf=lambda: finance_pdf.statement_pdf(statement, firm_name=firm),
-            )
-        return Response(statement_data(statement))
+    name = "trial-balance"
+    build = staticmethod(selectors.trial_balance)
+    data = staticmethod(lambda report: TrialBalanceSerializer(report).data)
+    table = staticmethod(tables.trial_balance_table)
 
 
-class AccountLedgerApi(APIView):
-    required_scopes = READ
+@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer}))
+class BalanceSheetApi(_ReportApi):
+    """资产负债表 (会小企01表) at the end of the period."""
 
-    @extend_schema(
-        parameters=[
-            PERIOD_PARAM,
-            EXPORT_PARAM,
-            OpenApiParameter("account", str, required=True, description="Account code"),
-        ],
-        responses={200: AccountLedgerSerializer},
-    )
-    def get(self, request: Request) -> Response | HttpResponse:
-        actor = acting_user(request)
-        account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
-        period = selectors.period_by_label(request.query_params.get("period"))
-        ledger = selectors.account_ledger(actor=actor, account=account, period=period)
-        if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"ledger-{account.code}-{period.label}",
-                xlsx=lambda: exports.account_ledger_xlsx(ledger, firm_name=firm),
-                pdf=lambda: finance_pdf.account_ledger_pdf(ledger, firm_name=firm),
-            )
-        return Response(AccountLedgerSerializer(ledger).data)
+    name = "balance-sheet"
+    build = staticmethod(selectors.balance_sheet)
+    data = staticmethod(statement_data)
+    table = staticmethod(tables.statement_table)
+
+
+@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer}))
+class IncomeStatementApi(_ReportApi):
+    """利润表 (会小企02表): the month and the year to date."""
+
+    name = "income-statement"
+    build = staticmethod(selectors.income_statement)
+    data = staticmethod(statement_data)
+    table = staticmethod(tables.statement_table)
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses={200: AccountLedgerSerializer})
+)
+class AccountLedgerApi(_ReportApi):
+    """明细账: every posted line of an account in the period with its running balance."""
+
+    name = "ledger"
+    with_account = True
+    build = staticmethod(selectors.account_ledger)
+    data = staticmethod(lambda report: AccountLedgerSerializer(report).data)
+    table = staticmethod(tables.account_ledger_table)
 
 
 # --- receivables and payables -------------------------------------------------------------
@@ -571,14 +558,8 @@ class AgingApi(APIView):
             as_of=serializer.validated_data.get("as_of") or timezone.localdate(),
         )
         if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"aging-{report.direction}-{report.as_of}",
-                xlsx=lambda: exports.aging_xlsx(report, firm_name=firm),
-                pdf=lambda: finance_pdf.aging_pdf(report, firm_name=firm),
-            )
+            table = tables.aging_table(report, firm_name=_firm_name(request))
+            return _download(request, fmt, f"aging-{report.direction}-{report.as_of}", table)
         return Response(AgingSerializer(report).data)
 
 
@@ -763,65 +744,33 @@ class VoucherPdfApi(APIView):
         actor = acting_user(request)
         voucher = selectors.voucher_get(actor=actor, voucher_id=voucher_id)
         name = f"voucher-{voucher.period.label}-{voucher.number or voucher.pk}"
-        return _download(
-            request,
-            "pdf",
-            name,
-            xlsx=bytes,
-            pdf=lambda: finance_pdf.voucher_pdf(voucher, firm_name=_firm_name(request)),
-        )
+        return _file_response(request, finance_pdf.voucher_pdf(voucher, firm_name=_firm_name(request)), name, "pdf")
 
 
-class GeneralLedgerApi(APIView):
+@extend_schema_view(
+    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses={200: GeneralLedgerSerializer})
+)
+class GeneralLedgerApi(_ReportApi):
     """总账: an account's opening balance of the year, each month's totals and the year to date."""
 
-    required_scopes = READ
-
-    @extend_schema(
-        parameters=[PERIOD_PARAM, EXPORT_PARAM, OpenApiParameter("account", str, required=True)],
-        responses={200: GeneralLedgerSerializer},
-    )
-    def get(self, request: Request) -> Response | HttpResponse:
-        actor = acting_user(request)
-        account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
-        period = selectors.period_by_label(request.query_params.get("period"))
-        ledger = selectors.general_ledger(actor=actor, account=account, period=period)
-        if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"general-ledger-{account.code}-{period.label}",
-                xlsx=lambda: exports.general_ledger_xlsx(ledger, firm_name=firm),
-                pdf=lambda: finance_pdf.general_ledger_pdf(ledger, firm_name=firm),
-            )
-        return Response(GeneralLedgerSerializer(ledger).data)
+    name = "general-ledger"
+    with_account = True
+    build = staticmethod(selectors.general_ledger)
+    data = staticmethod(lambda report: GeneralLedgerSerializer(report).data)
+    table = staticmethod(tables.general_ledger_table)
 
 
-class CashJournalApi(APIView):
+@extend_schema_view(
+    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses={200: CashJournalSerializer})
+)
+class CashJournalApi(_ReportApi):
     """日记账 of a cash or bank account, with daily totals."""
 
-    required_scopes = READ
-
-    @extend_schema(
-        parameters=[PERIOD_PARAM, EXPORT_PARAM, OpenApiParameter("account", str, required=True)],
-        responses={200: CashJournalSerializer},
-    )
-    def get(self, request: Request) -> Response | HttpResponse:
-        actor = acting_user(request)
-        account = selectors.account_get(actor=actor, code=request.query_params.get("account", ""))
-        period = selectors.period_by_label(request.query_params.get("period"))
-        journal = selectors.cash_journal(actor=actor, account=account, period=period)
-        if fmt := _export_format(request):
-            firm = _firm_name(request)
-            return _download(
-                request,
-                fmt,
-                f"cash-journal-{account.code}-{period.label}",
-                xlsx=lambda: exports.cash_journal_xlsx(journal, firm_name=firm),
-                pdf=lambda: finance_pdf.cash_journal_pdf(journal, firm_name=firm),
-            )
-        return Response(CashJournalSerializer(journal).data)
+    name = "cash-journal"
+    with_account = True
+    build = staticmethod(selectors.cash_journal)
+    data = staticmethod(lambda report: CashJournalSerializer(report).data)
+    table = staticmethod(tables.cash_journal_table)
 
 
 class VoucherAttachmentListCreateApi(APIView):
