@@ -7,7 +7,9 @@ next to the fields, the lines or at the top of the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -79,6 +81,28 @@ def finance_page(right: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+@dataclass
+class Outcome:
+    error: ApplicationError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def reported(request: HttpRequest) -> Iterator[Outcome]:
+    """A service call from a page: a refusal reaches ``finance_page`` (403), other errors become a message."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except NotAllowed:
+        raise
+    except ApplicationError as exc:
+        outcome.error = exc
+        messages.error(request, exc.detail)
 
 
 def _language() -> str:
@@ -282,15 +306,11 @@ def voucher_attachment_add(request: HttpRequest, voucher_id: int) -> HttpRespons
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+        with reported(request) as outcome:
             if upload.size > attachments.MAX_BYTES:
                 raise ValidationFailed(_("Attachments are at most 10 MB."))
             attachments.attachment_add(actor=request.user, voucher=voucher, name=upload.name, content=upload.read())
-        except NotAllowed:
-            raise
-        except ApplicationError as exc:
-            messages.error(request, exc.detail)
-        else:
+        if outcome.ok:
             messages.success(request, _("%(name)s is attached.") % {"name": upload.name})
     else:
         problems = " ".join(str(error) for error in form.errors.get("file", []))
@@ -311,13 +331,9 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
 @require_POST
 def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment = attachments.attachment_get(actor=request.user, attachment_id=attachment_id)
-    try:
+    with reported(request) as outcome:
         attachments.attachment_delete(actor=request.user, attachment=attachment)
-    except NotAllowed:
-        raise
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
-    else:
+    if outcome.ok:
         messages.success(request, _("%(name)s is removed.") % {"name": attachment.name})
     return redirect("finance:voucher_detail", voucher_id=attachment.voucher_id)
 
@@ -332,13 +348,9 @@ def voucher_print(request: HttpRequest, voucher_id: int) -> HttpResponse:
 @require_POST
 def voucher_post(request: HttpRequest, voucher_id: int) -> HttpResponse:
     voucher = selectors.voucher_get(actor=request.user, voucher_id=voucher_id)
-    try:
+    with reported(request) as outcome:
         voucher = services.voucher_post(actor=request.user, voucher=voucher)
-    except NotAllowed:
-        raise
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
-    else:
+    if outcome.ok:
         messages.success(request, _("Voucher %(number)s is posted.") % {"number": voucher.display_number})
     return redirect("finance:voucher_detail", voucher_id=voucher.pk)
 
@@ -494,16 +506,12 @@ def _period_action(request: HttpRequest, label: str, *, close: bool) -> HttpResp
     except ValidationFailed as exc:
         raise Http404(exc.detail) from exc
     if request.method == "POST":
-        try:
+        with reported(request) as outcome:
             if close:
                 voucher = services.period_close(actor=request.user, period=period)
             else:
                 services.period_reopen(actor=request.user, period=period)
-        except NotAllowed:
-            raise
-        except ApplicationError as exc:
-            messages.error(request, exc.detail)
-        else:
+        if outcome.ok:
             if close and voucher is not None:
                 messages.success(
                     request,

@@ -27,7 +27,7 @@ from core.errors import ApplicationError, NotAllowed, ValidationFailed
 from . import banking, permissions
 from .forms import ColumnMappingForm, ReconciliationForm, StatementUploadForm, account_choices
 from .models import Account
-from .views import _language, _page, finance_page
+from .views import _language, _page, finance_page, reported
 
 # Kept inside the form only below this size: the hidden field counts against Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), and base64 adds a third.
@@ -200,15 +200,11 @@ def _import(request: HttpRequest, account: Account, context: dict[str, Any]) -> 
 @require_POST
 def bank_line_match(request: HttpRequest, line_id: int) -> HttpResponse:
     line = banking.statement_line_get(actor=request.user, line_id=line_id)
-    try:
+    with reported(request) as outcome:
         banking.statement_line_match(
             actor=request.user, statement_line=line, voucher_line_id=request.POST.get("voucher_line")
         )
-    except NotAllowed:
-        raise
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
-    else:
+    if outcome.ok:
         messages.success(request, _("The statement line of %(date)s is matched.") % {"date": f"{line.date:%Y-%m-%d}"})
     return redirect(_bank_url(line.account))
 
@@ -217,13 +213,9 @@ def bank_line_match(request: HttpRequest, line_id: int) -> HttpResponse:
 @require_POST
 def bank_line_unmatch(request: HttpRequest, line_id: int) -> HttpResponse:
     line = banking.statement_line_get(actor=request.user, line_id=line_id)
-    try:
+    with reported(request) as outcome:
         banking.statement_line_unmatch(actor=request.user, statement_line=line)
-    except NotAllowed:
-        raise
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
-    else:
+    if outcome.ok:
         messages.success(
             request, _("The statement line of %(date)s is no longer matched.") % {"date": f"{line.date:%Y-%m-%d}"}
         )
@@ -237,13 +229,9 @@ def bank_auto_match(request: HttpRequest) -> HttpResponse:
     account = _chosen_account(request, accounts)
     if account is None:
         return redirect("finance:bank")
-    try:
+    with reported(request) as outcome:
         count = banking.statement_auto_match(actor=request.user, account=account)
-    except NotAllowed:
-        raise
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
-    else:
+    if outcome.ok:
         messages.success(request, _("%(count)d statement lines matched automatically.") % {"count": count})
     return redirect(_bank_url(account))
 

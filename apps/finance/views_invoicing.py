@@ -39,7 +39,7 @@ from .forms import (
 )
 from .invoicing import AllocationInput, FapiaoInput
 from .models import Invoice, Payment
-from .views import _forbidden, _language, _page, _query_without_page, finance_page
+from .views import _forbidden, _language, _page, _query_without_page, finance_page, reported
 
 INVOICE_DIRECTIONS = Invoice.Direction.values
 PAGE_SIZE = 50
@@ -190,13 +190,9 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @require_POST
 def invoice_post(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = invoicing.invoice_get(actor=request.user, invoice_id=invoice_id)
-    try:
+    with reported(request) as outcome:
         invoice = invoicing.invoice_post(actor=request.user, invoice=invoice)
-    except NotAllowed:
-        raise
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
-    else:
+    if outcome.ok:
         messages.success(
             request,
             _("The invoice is posted with voucher %(number)s.")
