@@ -14,3 +14,23 @@ def credit_code_valid(code: str) -> bool:
         return False
     total = sum(_CREDIT_ALPHABET.index(char) * weight for char, weight in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
     return _CREDIT_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+# GB 11643-1999: resident ID numbers, 17 digits and an ISO 7064 MOD 11-2 check character.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def resident_id_valid(number: str) -> bool:
+    """18 characters, a real birth date at positions 7-14, and the right check character."""
+    from datetime import date
+
+    number = number.strip().upper()
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+        return False
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17]

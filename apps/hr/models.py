@@ -1,0 +1,286 @@
+"""People and payroll of a firm. Country rules (tax tables, deduction amounts) are data files;
+each firm's social insurance policy is a table it can edit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+ZERO = Decimal("0.00")
+
+
+def money(verbose: Any) -> models.DecimalField:  # type: ignore[type-arg]
+    """An amount in yuan to the fen, zero by default."""
+    return models.DecimalField(verbose, max_digits=14, decimal_places=2, default=ZERO)
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employee(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Employed")
+        LEFT = "left", _("Left")
+
+    class Gender(models.TextChoices):
+        FEMALE = "f", _("Female")
+        MALE = "m", _("Male")
+
+    number = models.CharField(_("employee number"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
+    )
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    hire_date = models.DateField(_("hire date"))
+    leave_date = models.DateField(_("leave date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="employee"
+    )
+    base_salary = money(_("monthly base salary"))
+    allowances = money(_("monthly allowances"))
+    social_insurance_city = models.CharField(_("social insurance city"), max_length=20, default="chengdu")
+    social_insurance_base = money(_("social insurance base"))
+    housing_fund_rate = models.DecimalField(
+        _("housing fund rate"), max_digits=4, decimal_places=3, default=Decimal("0.05")
+    )
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=34, blank=True)
+
+    class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(base_salary__gte=0, allowances__gte=0, social_insurance_base__gte=0),
+                name="hr_employee_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(housing_fund_rate__gte=0, housing_fund_rate__lte=Decimal("0.12")),
+                name="hr_employee_housing_fund_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(leave_date__isnull=True) | Q(leave_date__gte=models.F("hire_date")),
+                name="hr_employee_leaves_after_hire",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class SpecialDeduction(models.Model):
+    """专项附加扣除 an employee declared, from a month until a month (open-ended when empty)."""
+
+    class Kind(models.TextChoices):
+        CHILD_EDUCATION = "child_education", _("Children's education")
+        INFANT_CARE = "infant_care", _("Care of infants under three")
+        ELDERLY_SUPPORT = "elderly_support", _("Support of elderly parents")
+        HOUSING_LOAN = "housing_loan_interest", _("Housing loan interest")
+        HOUSING_RENT = "housing_rent", _("Housing rent")
+        CONTINUING_EDUCATION = "continuing_education", _("Continuing education")
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="special_deductions")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    monthly_amount = money(_("monthly amount"))
+    start = models.DateField(_("from month"))
+    end = models.DateField(_("until month"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("special additional deduction")
+        verbose_name_plural = _("special additional deductions")
+        constraints = [models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="hr_deduction_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.kind}"
+
+
+class SocialInsurancePolicy(models.Model):
+    """A city's contribution rates and bases from a date; shipped with defaults, editable per firm."""
+
+    city = models.CharField(_("city"), max_length=20)
+    effective_from = models.DateField(_("effective from"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    base_floor = money(_("base floor"))
+    base_cap = money(_("base cap"))
+    pension_employer = models.DecimalField(max_digits=5, decimal_places=4)
+    pension_employee = models.DecimalField(max_digits=5, decimal_places=4)
+    medical_employer = models.DecimalField(max_digits=5, decimal_places=4)
+    medical_employee = models.DecimalField(max_digits=5, decimal_places=4)
+    unemployment_employer = models.DecimalField(max_digits=5, decimal_places=4)
+    unemployment_employee = models.DecimalField(max_digits=5, decimal_places=4)
+    work_injury_employer = models.DecimalField(max_digits=5, decimal_places=4)
+    housing_fund_floor = money(_("housing fund base floor"))
+    housing_fund_cap = money(_("housing fund base cap"))
+
+    class Meta:
+        verbose_name = _("social insurance policy")
+        verbose_name_plural = _("social insurance policies")
+        ordering = ["city", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "effective_from"], name="hr_policy_unique_city_date"),
+            models.CheckConstraint(condition=Q(base_cap__gte=models.F("base_floor")), name="hr_policy_cap_over_floor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.effective_from}"
+
+
+class PayrollRun(models.Model):
+    """One month's payroll. Drafts are recomputed freely; approval posts it and locks it for good."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEWED = "reviewed", _("Reviewed")
+        APPROVED = "approved", _("Approved and locked")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    bonus_separately = models.BooleanField(_("tax year-end bonuses separately"), default=True)
+    employees = models.PositiveIntegerField(default=0)
+    gross = money(_("gross pay"))
+    employee_contributions = money(_("employee social insurance and housing fund"))
+    employer_contributions = money(_("employer social insurance and housing fund"))
+    income_tax = money(_("income tax"))
+    net = money(_("net pay"))
+    computed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    voucher_number = models.CharField(_("voucher"), max_length=20, blank=True)
+    voucher_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payroll run")
+        verbose_name_plural = _("payroll runs")
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="hr_payroll_run_unique_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="hr_payroll_run_month_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class PayrollItem(models.Model):
+    """A one-off amount in a run: an allowance, a deduction, overtime or a year-end bonus."""
+
+    class Kind(models.TextChoices):
+        EARNING = "earning", _("Earning")
+        DEDUCTION = "deduction", _("Deduction after tax")
+        YEAR_END_BONUS = "bonus", _("Year-end bonus")
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="items")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="payroll_items")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    amount = money(_("amount"))
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="hr_item_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Payslip(models.Model):
+    """An employee's pay for a run, with every figure of the cumulative tax computation kept."""
+
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="payslips")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="payslips")
+    base_salary = money(_("base salary"))
+    allowances = money(_("allowances"))
+    other_earnings = money(_("other earnings"))
+    gross = money(_("gross pay"))
+    contribution_base = money(_("contribution base"))
+    employee_pension = money(_("pension"))
+    employee_medical = money(_("medical"))
+    employee_unemployment = money(_("unemployment"))
+    employee_housing_fund = money(_("housing fund"))
+    employer_social = money(_("employer social insurance"))
+    employer_housing_fund = money(_("employer housing fund"))
+    special_additional = money(_("special additional deductions"))
+    # Year to date, this month included: the inputs of 累计预扣法.
+    ytd_income = money(_("cumulative income"))
+    ytd_months = models.PositiveSmallIntegerField(default=0)
+    ytd_basic_deduction = money(_("cumulative basic deduction"))
+    ytd_special = money(_("cumulative social insurance and housing fund"))
+    ytd_additional = money(_("cumulative special additional deductions"))
+    ytd_taxable = money(_("cumulative taxable income"))
+    tax_rate = models.DecimalField(max_digits=4, decimal_places=2, default=ZERO)
+    quick_deduction = money(_("quick deduction"))
+    ytd_tax = money(_("cumulative tax"))
+    withheld_before = money(_("tax withheld earlier this year"))
+    income_tax = money(_("income tax this month"))
+    bonus = money(_("year-end bonus"))
+    bonus_tax = money(_("tax on the year-end bonus"))
+    other_deductions = money(_("other deductions"))
+    net = money(_("net pay"))
+
+    class Meta:
+        verbose_name = _("payslip")
+        verbose_name_plural = _("payslips")
+        ordering = ["run_id", "employee__number"]
+        constraints = [models.UniqueConstraint(fields=["run", "employee"], name="hr_payslip_unique")]
+        indexes = [models.Index(fields=["employee", "run"], name="hr_payslip_employee_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.employee_id}"
+
+    @property
+    def employee_contributions(self) -> Decimal:
+        return self.employee_pension + self.employee_medical + self.employee_unemployment + self.employee_housing_fund
+
+
+class HrRole(models.Model):
+    """A person's role in HR. Owners and administrators have every right, approval included."""
+
+    class Role(models.TextChoices):
+        HR = "hr", _("HR staff (people, leave, attendance)")
+        PAYROLL = "payroll", _("Payroll (HR staff rights and pay figures)")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hr_role")
+    role = models.CharField(_("HR role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("HR role")
+        verbose_name_plural = _("HR roles")
+        constraints = [models.CheckConstraint(condition=Q(role__in=["hr", "payroll"]), name="hr_role_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.role}"
