@@ -12,7 +12,7 @@ import logging
 import zipfile
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from django.apps import apps
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from core.errors import NotAllowed, NotFound
+from core.reports import safe_cell
 
 from .models import FirmExport, User
 
@@ -38,16 +39,6 @@ SKIPPED_MODELS = {
     "auth.group",
 }
 SKIPPED_FIELDS = {"password", "token_hash", "secret_hash", "key", "session_data"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """A cell as text, defused if a spreadsheet would treat it as a formula (OWASP)."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):  # numbers (negative ones too) and dates stay as they are
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def exportable_models() -> list[type[models.Model]]:

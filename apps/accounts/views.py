@@ -304,8 +304,7 @@ def firm_export_download(request: HttpRequest, export_id: int) -> HttpResponseBa
 def security_log(request: HttpRequest) -> HttpResponse:
     """The firm's audit log: searchable, paginated, downloadable as CSV by the owner."""
     from apps.audit.services import audit_record, audit_search
-
-    from .exports import safe_cell
+    from core.reports import safe_cell
 
     query, action = request.GET.get("q", ""), request.GET.get("action", "")
     events = audit_search(query=query, action=action)

@@ -1,85 +1,20 @@
-"""Reports and vouchers as PDF (A4), with Chinese text in the standard STSong-Light CID font.
-
-The CID font is not embedded: every PDF reader in China ships it (and others substitute a
-Song face), which keeps files small and needs no font file on the server.
-"""
+"""The voucher (记账凭证) as a PDF; report tables are written by ``core.reports``."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 
 from core.money import amount_in_words
+from core.reports import CELL, PDF_TYPE, ReportTable, table_pdf
 
 from .models import Voucher
-from .tables import ReportTable
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-PDF_TYPE = "application/pdf"
-TITLE = ParagraphStyle("title", fontName=FONT, fontSize=15, leading=20, alignment=1, spaceAfter=4)
-SUBTITLE = ParagraphStyle("subtitle", fontName=FONT, fontSize=9, leading=12, alignment=1, textColor=colors.grey)
-CELL = ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10)
-
-
-def _money(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    return str(value)
-
-
-def table_pdf(table: ReportTable, *, footer: Sequence[Any] = ()) -> bytes:
-    buffer = io.BytesIO()
-    page = landscape(A4) if table.wide else A4
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=page,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=table.title,
-    )
-    data: list[list[Any]] = [list(table.columns)]
-    for row in table.rows:
-        data.append(
-            [
-                Paragraph(str(cell), CELL) if index < table.money_from and cell else _money(cell)
-                for index, cell in enumerate(row)
-            ]
-        )
-    widths = [w * mm for w in table.widths] if table.widths else None
-    grid = Table(data, colWidths=widths, repeatRows=1)
-    style = [
-        ("FONT", (0, 0), (-1, -1), FONT, 8),
-        ("FONT", (0, 0), (-1, 0), FONT, 8.5),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3f1")),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5a1")),
-        ("ALIGN", (table.money_from, 1), (-1, -1), "RIGHT"),
-        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]
-    for index in table.bold_rows:
-        style.append(("BACKGROUND", (0, index + 1), (-1, index + 1), colors.HexColor("#f6f7f6")))
-    grid.setStyle(TableStyle(style))
-    story: list[Any] = [Paragraph(table.title, TITLE)]
-    story += [Paragraph(line, SUBTITLE) for line in table.heading]
-    story += [Spacer(1, 4 * mm), grid, *footer]
-    doc.build(story)
-    return buffer.getvalue()
+__all__ = ["PDF_TYPE", "table_pdf", "voucher_pdf"]
 
 
 def voucher_pdf(voucher: Voucher, *, firm_name: str) -> bytes:

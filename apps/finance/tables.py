@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.reports import ReportTable
+
 from .selectors import AccountLedger, Aging, CashJournal, GeneralLedger, Statement, TrialBalance
-
-
-@dataclass
-class ReportTable:
-    title: str
-    heading: list[str]  # lines under the title: firm, period, form
-    columns: list[str]
-    rows: list[list[Any]]
-    bold_rows: set[int] = field(default_factory=set)
-    # Layout on paper: column widths in mm, the first column holding amounts, landscape or not.
-    widths: tuple[float, ...] = ()
-    money_from: int = 1
-    wide: bool = False
 
 
 def _ledger_columns() -> list[str]:

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from apps.accounts.exports import export_build, safe_cell
+from apps.accounts.exports import export_build
 from apps.accounts.models import FirmExport, User
+from core.reports import safe_cell
 from tenants import lifecycle
 from tenants.models import Firm
 from tests.conftest import SPECS
