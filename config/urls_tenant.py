@@ -38,6 +38,7 @@ urlpatterns = [
     path("supply-chain/", account_views.module_home, {"module": "supply_chain"}, name="supply_chain"),
     path("api/v1/", include(api_patterns)),
     path("api/v1/finance/", include("apps.finance.api.urls")),
+    path("api/v1/hr/", include("apps.hr.api.urls")),
     *common_urls("config.urls_tenant"),
 ]
 

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from ..models import Employee, PayrollItem, PayrollRun, Payslip, SpecialDeduction
+from ..payslips import pay_lines, tax_lines
+from ..selectors import mask_account, mask_id
+
+
+def money_field() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+
+
+class EmployeeOutputSerializer(serializers.ModelSerializer[Employee]):
+    department = serializers.CharField(source="department.name", default="")
+    id_number = serializers.SerializerMethodField()
+    bank_account = serializers.SerializerMethodField()
+    base_salary = money_field()
+    allowances = money_field()
+    social_insurance_base = money_field()
+
+    class Meta:
+        model = Employee
+        fields = [
+            "id",
+            "number",
+            "name",
+            "gender",
+            "id_number",
+            "mobile",
+            "email",
+            "department",
+            "position",
+            "hire_date",
+            "leave_date",
+            "status",
+            "base_salary",
+            "allowances",
+            "social_insurance_city",
+            "social_insurance_base",
+            "housing_fund_rate",
+            "bank_name",
+            "bank_account",
+        ]
+
+    def _full(self) -> bool:
+        return bool(self.context.get("sensitive"))
+
+    def get_id_number(self, employee: Employee) -> str:
+        return employee.id_number if self._full() else mask_id(employee.id_number)
+
+    def get_bank_account(self, employee: Employee) -> str:
+        return employee.bank_account if self._full() else mask_account(employee.bank_account)
+
+
+class EmployeeInputSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=100)
+    gender = serializers.ChoiceField(choices=Employee.Gender.choices)
+    id_number = serializers.CharField(max_length=18)
+    hire_date = serializers.DateField()
+    base_salary = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
+    allowances = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False, default=Decimal(0)
+    )
+    social_insurance_base = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    housing_fund_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=3, required=False, default=Decimal("0.05")
+    )
+    social_insurance_city = serializers.CharField(max_length=20, required=False, default="chengdu")
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    department = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    position = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    bank_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    bank_account = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class SpecialDeductionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SpecialDeduction.Kind.choices)
+    start = serializers.DateField()
+    end = serializers.DateField(required=False, allow_null=True, default=None)
+    units = serializers.IntegerField(min_value=1, max_value=10, required=False, default=1)
+    share = serializers.DecimalField(max_digits=3, decimal_places=2, required=False, default=Decimal("1"))
+
+
+class SpecialDeductionOutputSerializer(serializers.ModelSerializer[SpecialDeduction]):
+    monthly_amount = money_field()
+
+    class Meta:
+        model = SpecialDeduction
+        fields = ["id", "kind", "monthly_amount", "start", "end"]
+
+
+class PayrollRunInputSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2099)
+    month = serializers.IntegerField(min_value=1, max_value=12)
+    bonus_separately = serializers.BooleanField(required=False, default=True)
+
+
+class PayrollRunOutputSerializer(serializers.ModelSerializer[PayrollRun]):
+    month_label = serializers.CharField(source="label")
+    gross = money_field()
+    employee_contributions = money_field()
+    employer_contributions = money_field()
+    income_tax = money_field()
+    net = money_field()
+
+    class Meta:
+        model = PayrollRun
+        fields = [
+            "id",
+            "year",
+            "month",
+            "month_label",
+            "status",
+            "bonus_separately",
+            "employees",
+            "gross",
+            "employee_contributions",
+            "employer_contributions",
+            "income_tax",
+            "net",
+            "computed_at",
+            "approved_at",
+            "voucher_number",
+        ]
+
+
+class PayrollItemInputSerializer(serializers.Serializer):
+    employee = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=PayrollItem.Kind.choices)
+    name = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class PayslipOutputSerializer(serializers.ModelSerializer[Payslip]):
+    month = serializers.CharField(source="run.label")
+    employee_number = serializers.CharField(source="employee.number")
+    employee_name = serializers.CharField(source="employee.name")
+    gross = money_field()
+    income_tax = money_field()
+    bonus_tax = money_field()
+    net = money_field()
+    explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payslip
+        fields = [
+            "id",
+            "month",
+            "employee_number",
+            "employee_name",
+            "gross",
+            "income_tax",
+            "bonus_tax",
+            "net",
+            "explanation",
+        ]
+
+    def get_explanation(self, slip: Payslip) -> dict[str, list[dict[str, Any]]]:
+        if not self.context.get("explain"):
+            return {}
+
+        def rows(lines: list[Any]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "label": line.label,
+                    "amount": None if line.amount is None else f"{line.amount:.2f}",
+                    "note": line.note,
+                }
+                for line in lines
+            ]
+
+        return {"pay": rows(pay_lines(slip)), "tax": rows(tax_lines(slip))}

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from . import views
+
+app_name = "hr_api"
+
+urlpatterns = [
+    path("employees/", views.EmployeeListCreateApi.as_view(), name="employees"),
+    path("employees/<int:employee_id>/", views.EmployeeDetailApi.as_view(), name="employee"),
+    path(
+        "employees/<int:employee_id>/special-deductions/",
+        views.SpecialDeductionCreateApi.as_view(),
+        name="special_deductions",
+    ),
+    path("payroll-runs/", views.PayrollRunListCreateApi.as_view(), name="payroll_runs"),
+    path("payroll-runs/<int:run_id>/", views.PayrollRunDetailApi.as_view(), name="payroll_run"),
+    *(
+        path(
+            f"payroll-runs/<int:run_id>/{action}/",
+            views.PayrollRunActionApi.as_view(),
+            {"action": action},
+            name=f"payroll_run_{action}",
+        )
+        for action in ("compute", "review", "reopen", "approve")
+    ),
+    path("payroll-runs/<int:run_id>/items/", views.PayrollItemCreateApi.as_view(), name="payroll_items"),
+    path("payroll-runs/<int:run_id>/payslips/", views.RunPayslipListApi.as_view(), name="run_payslips"),
+    path("payroll-runs/<int:run_id>/bank-file/", views.RunBankFileApi.as_view(), name="bank_file"),
+    path("payslips/mine/", views.MyPayslipListApi.as_view(), name="my_payslips"),
+    path("payslips/<int:payslip_id>/", views.PayslipDetailApi.as_view(), name="payslip"),
+    path("payslips/<int:payslip_id>/pdf/", views.PayslipPdfApi.as_view(), name="payslip_pdf"),
+]

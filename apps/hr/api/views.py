@@ -1,0 +1,225 @@
+"""The HR API: employees, deductions, payroll runs and their actions, payslips (own or all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.audit.services import audit_record
+from core.api import Pagination, acting_user
+from core.reports import PDF_TYPE
+
+from .. import payroll, selectors, services
+from ..payslips import bank_file, payslip_pdf
+from .serializers import (
+    EmployeeInputSerializer,
+    EmployeeOutputSerializer,
+    PayrollItemInputSerializer,
+    PayrollRunInputSerializer,
+    PayrollRunOutputSerializer,
+    PayslipOutputSerializer,
+    SpecialDeductionInputSerializer,
+    SpecialDeductionOutputSerializer,
+)
+
+READ = {"GET": "hr:read"}
+WRITE = {"POST": "hr:write"}
+
+
+def _firm_name(request: Request) -> str:
+    tenant = getattr(request._request, "tenant", None)
+    return str(tenant.name) if tenant is not None else ""
+
+
+class EmployeeListCreateApi(APIView):
+    """Employees (HR staff); resident ID and bank account are masked except for HR and payroll."""
+
+    required_scopes = {"GET": "hr:read", "POST": "hr:write"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Name, number, department or mobile"),
+            OpenApiParameter("status", str, enum=["active", "left"]),
+        ],
+        responses={200: EmployeeOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        employees = selectors.employee_list(
+            actor=actor,
+            search=(request.query_params.get("q") or "").strip()[:100],
+            status=request.query_params.get("status", ""),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(employees, request, view=self)
+        context = {"sensitive": selectors.sees_sensitive(actor)}
+        return paginator.get_paginated_response(EmployeeOutputSerializer(page, many=True, context=context).data)
+
+    @extend_schema(request=EmployeeInputSerializer, responses={201: EmployeeOutputSerializer})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = EmployeeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        employee = services.employee_create(actor=actor, data=services.EmployeeInput(**serializer.validated_data))
+        context = {"sensitive": selectors.sees_sensitive(actor)}
+        return Response(EmployeeOutputSerializer(employee, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class EmployeeDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: EmployeeOutputSerializer})
+    def get(self, request: Request, employee_id: int) -> Response:
+        actor = acting_user(request)
+        employee = selectors.employee_get(actor=actor, employee_id=employee_id)
+        return Response(EmployeeOutputSerializer(employee, context={"sensitive": selectors.sees_sensitive(actor)}).data)
+
+
+class SpecialDeductionCreateApi(APIView):
+    """Declare a 专项附加扣除 at the standard monthly amount (per child, and the employee's share)."""
+
+    required_scopes = WRITE
+
+    @extend_schema(request=SpecialDeductionInputSerializer, responses={201: SpecialDeductionOutputSerializer})
+    def post(self, request: Request, employee_id: int) -> Response:
+        actor = acting_user(request)
+        employee = selectors.employee_get(actor=actor, employee_id=employee_id)
+        serializer = SpecialDeductionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        deduction = services.special_deduction_add(actor=actor, employee=employee, **serializer.validated_data)
+        return Response(SpecialDeductionOutputSerializer(deduction).data, status=status.HTTP_201_CREATED)
+
+
+class PayrollRunListCreateApi(APIView):
+    required_scopes = {"GET": "hr:read", "POST": "hr:write"}
+
+    @extend_schema(responses={200: PayrollRunOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.payroll_run_list(actor=acting_user(request)), request, view=self)
+        return paginator.get_paginated_response(PayrollRunOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=PayrollRunInputSerializer, responses={201: PayrollRunOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = PayrollRunInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = payroll.payroll_run_create(actor=acting_user(request), **serializer.validated_data)
+        return Response(PayrollRunOutputSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class PayrollRunDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: PayrollRunOutputSerializer})
+    def get(self, request: Request, run_id: int) -> Response:
+        return Response(
+            PayrollRunOutputSerializer(payroll.payroll_run_get(actor=acting_user(request), run_id=run_id)).data
+        )
+
+
+class PayrollRunActionApi(APIView):
+    """compute, review, reopen (back to draft) or approve (posts to the ledger once, locks the run)."""
+
+    required_scopes = WRITE
+    actions: dict[str, Any] = {
+        "compute": payroll.payroll_run_compute,
+        "review": payroll.payroll_run_review,
+        "reopen": payroll.payroll_run_reopen,
+        "approve": payroll.payroll_run_approve,
+    }
+
+    @extend_schema(request=None, responses={200: PayrollRunOutputSerializer})
+    def post(self, request: Request, run_id: int, action: str) -> Response:
+        actor = acting_user(request)
+        run = payroll.payroll_run_get(actor=actor, run_id=run_id)
+        run = self.actions[action](actor=actor, run=run)
+        return Response(PayrollRunOutputSerializer(run).data)
+
+
+class PayrollItemCreateApi(APIView):
+    """A one-off amount for one person in a draft run: earning, deduction after tax, or year-end bonus."""
+
+    required_scopes = WRITE
+
+    @extend_schema(request=PayrollItemInputSerializer, responses={201: None})
+    def post(self, request: Request, run_id: int) -> Response:
+        actor = acting_user(request)
+        run = payroll.payroll_run_get(actor=actor, run_id=run_id)
+        serializer = PayrollItemInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        employee = selectors.employee_get(actor=actor, employee_id=data["employee"])
+        item = payroll.payroll_item_add(
+            actor=actor, run=run, employee=employee, kind=data["kind"], name=data["name"], amount=data["amount"]
+        )
+        return Response({"id": item.pk}, status=status.HTTP_201_CREATED)
+
+
+class RunPayslipListApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: PayslipOutputSerializer(many=True)})
+    def get(self, request: Request, run_id: int) -> Response:
+        actor = acting_user(request)
+        run = payroll.payroll_run_get(actor=actor, run_id=run_id)
+        slips = selectors.payslip_list(actor=actor, run=run, search=(request.query_params.get("q") or "").strip()[:100])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(slips, request, view=self)
+        return paginator.get_paginated_response(PayslipOutputSerializer(page, many=True).data)
+
+
+class RunBankFileApi(APIView):
+    """The run's bank transfers as CSV (UTF-8 with BOM)."""
+
+    required_scopes = READ
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request: Request, run_id: int) -> HttpResponse:
+        actor = acting_user(request)
+        run = payroll.payroll_run_get(actor=actor, run_id=run_id)
+        content = bank_file(run, list(selectors.payslip_list(actor=actor, run=run)))
+        audit_record(action="hr.bank_file_exported", actor=actor, request=request._request, obj=run)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="salary-{run.label}.csv"'
+        return response
+
+
+class MyPayslipListApi(APIView):
+    """The signed-in person's own payslips (approved runs)."""
+
+    required_scopes = {"GET": "any"}
+
+    @extend_schema(responses={200: PayslipOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.my_payslips(actor=acting_user(request)), request, view=self)
+        return paginator.get_paginated_response(PayslipOutputSerializer(page, many=True).data)
+
+
+class PayslipDetailApi(APIView):
+    """A payslip with its explanation: the payroll role sees any, a person their own; else 404."""
+
+    required_scopes = {"GET": "any"}
+
+    @extend_schema(responses={200: PayslipOutputSerializer})
+    def get(self, request: Request, payslip_id: int) -> Response:
+        slip = selectors.payslip_get(actor=acting_user(request), payslip_id=payslip_id)
+        return Response(PayslipOutputSerializer(slip, context={"explain": True}).data)
+
+
+class PayslipPdfApi(APIView):
+    required_scopes = {"GET": "any"}
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, payslip_id: int) -> HttpResponse:
+        slip = selectors.payslip_get(actor=acting_user(request), payslip_id=payslip_id)
+        response = HttpResponse(payslip_pdf(slip, firm_name=_firm_name(request)), content_type=PDF_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="payslip-{slip.run.label}-{slip.employee.number}.pdf"'
+        return response

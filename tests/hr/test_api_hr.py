@@ -1,0 +1,163 @@
+"""The HR API: employees, payroll runs end to end, self-service payslips, two-firm leaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import User
+from apps.hr.models import Employee, PayrollRun, Payslip
+from tenants.models import Firm
+from tests.conftest import PASSWORD
+from tests.hr.conftest import IDS
+
+EMPLOYEE = {
+    "number": "E100",
+    "name": "李华",
+    "gender": "f",
+    "id_number": IDS[0],
+    "hire_date": "2025-06-01",
+    "base_salary": "12000.00",
+    "housing_fund_rate": "0.08",
+    "mobile": "138 0000 1234",
+    "bank_name": "招商银行",
+    "bank_account": "6225880212345678",
+}
+
+
+def _post(client: Client, url: str, body: Any = None) -> Any:
+    return client.post(url, body or {}, content_type="application/json")
+
+
+def _approved_run(client: Client) -> dict[str, Any]:
+    run = _post(client, "/api/v1/hr/payroll-runs/", {"year": 2026, "month": 1}).json()
+    for action in ("compute", "review", "approve"):
+        response = _post(client, f"/api/v1/hr/payroll-runs/{run['id']}/{action}/")
+        assert response.status_code == 200, response.json()
+    return response.json()
+
+
+@pytest.mark.django_db
+def test_payroll_from_employee_to_approved_run_through_the_api(owner_a_client: Client, firm_a: Firm) -> None:
+    created = _post(owner_a_client, "/api/v1/hr/employees/", EMPLOYEE)
+    assert created.status_code == 201, created.json()
+    assert created.json()["mobile"] == "13800001234"
+    deduction = _post(
+        owner_a_client,
+        f"/api/v1/hr/employees/{created.json()['id']}/special-deductions/",
+        {"kind": "child_education", "start": "2026-01-01", "units": 2},
+    )
+    assert deduction.json()["monthly_amount"] == "4000.00"
+
+    run = _approved_run(owner_a_client)
+
+    assert run["status"] == "approved"
+    assert run["voucher_number"] == "记-0001"
+    again = _post(owner_a_client, f"/api/v1/hr/payroll-runs/{run['id']}/approve/")
+    assert again.status_code == 409
+    slips = owner_a_client.get(f"/api/v1/hr/payroll-runs/{run['id']}/payslips/").json()
+    assert slips["count"] == 1
+    bank = owner_a_client.get(f"/api/v1/hr/payroll-runs/{run['id']}/bank-file/")
+    assert bank.content.startswith("\ufeff".encode())
+    assert "6225880212345678" in bank.content.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id_number": "11010519491231002Y"}, "id_number"),
+        ({"id_number": "abc"}, "id_number"),
+        ({"mobile": "12345"}, "mobile"),
+        ({"housing_fund_rate": "0.20"}, "housing_fund_rate"),
+        ({"base_salary": "-1"}, "base_salary"),
+        ({"bank_account": "12ab"}, "bank_account"),
+        ({"hire_date": "not a date"}, "hire_date"),
+    ],
+)
+def test_bad_employee_input_gets_a_field_error_and_nothing_is_saved(
+    owner_a_client: Client, firm_a: Firm, change: dict[str, str], field: str
+) -> None:
+    response = _post(owner_a_client, "/api/v1/hr/employees/", {**EMPLOYEE, **change})
+
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["fields"]
+    with schema_context(firm_a.schema_name):
+        assert not Employee.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_duplicate_resident_id_is_refused(owner_a_client: Client, firm_a: Firm) -> None:
+    _post(owner_a_client, "/api/v1/hr/employees/", EMPLOYEE)
+
+    again = _post(owner_a_client, "/api/v1/hr/employees/", {**EMPLOYEE, "number": "E101"})
+
+    assert again.status_code == 400
+    assert "id_number" in again.json()["fields"]
+
+
+@pytest.mark.django_db
+def test_employees_see_their_own_payslip_and_nobody_elses(owner_a_client: Client, firm_a: Firm) -> None:
+    mine = _post(owner_a_client, "/api/v1/hr/employees/", EMPLOYEE).json()
+    other = _post(
+        owner_a_client, "/api/v1/hr/employees/", {**EMPLOYEE, "number": "E200", "id_number": IDS[1], "name": "王强"}
+    ).json()
+    with schema_context(firm_a.schema_name):
+        user = User.objects.create_user("li.hua@alpha.example", PASSWORD, full_name="李华")
+        Employee.objects.filter(pk=mine["id"]).update(user=user)
+    run = _approved_run(owner_a_client)
+    with schema_context(firm_a.schema_name):
+        own_slip = Payslip.objects.get(run_id=run["id"], employee_id=mine["id"]).pk
+        other_slip = Payslip.objects.get(run_id=run["id"], employee_id=other["id"]).pk
+    staff = Client(HTTP_HOST=firm_a.host)
+    staff.post("/accounts/login/", {"username": "li.hua@alpha.example", "password": PASSWORD})
+
+    listed = staff.get("/api/v1/hr/payslips/mine/").json()
+    assert [slip["id"] for slip in listed["results"]] == [own_slip]
+    detail = staff.get(f"/api/v1/hr/payslips/{own_slip}/").json()
+    assert detail["explanation"]["tax"][0]["amount"] == "12000.00"
+    pdf = staff.get(f"/api/v1/hr/payslips/{own_slip}/pdf/")
+    assert pdf.content.startswith(b"%PDF")
+    assert staff.get(f"/api/v1/hr/payslips/{other_slip}/").status_code == 404
+    assert staff.get(f"/api/v1/hr/payslips/{other_slip}/pdf/").status_code == 404
+    assert staff.get("/api/v1/hr/employees/").status_code == 403
+    assert staff.get(f"/api/v1/hr/payroll-runs/{run['id']}/payslips/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_no_hr_endpoint_shows_or_changes_another_firms_data(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm, firm_b: Firm
+) -> None:
+    employee = _post(owner_a_client, "/api/v1/hr/employees/", EMPLOYEE).json()
+    run = _approved_run(owner_a_client)
+    with schema_context(firm_a.schema_name):
+        slip = Payslip.objects.get().pk
+
+    for url in (
+        f"/api/v1/hr/employees/{employee['id']}/",
+        f"/api/v1/hr/payroll-runs/{run['id']}/",
+        f"/api/v1/hr/payroll-runs/{run['id']}/payslips/",
+        f"/api/v1/hr/payroll-runs/{run['id']}/bank-file/",
+        f"/api/v1/hr/payslips/{slip}/",
+        f"/api/v1/hr/payslips/{slip}/pdf/",
+    ):
+        assert owner_b_client.get(url).status_code == 404, url
+    for action in ("compute", "review", "reopen", "approve"):
+        assert _post(owner_b_client, f"/api/v1/hr/payroll-runs/{run['id']}/{action}/").status_code == 404
+    assert (
+        _post(
+            owner_b_client,
+            f"/api/v1/hr/employees/{employee['id']}/special-deductions/",
+            {"kind": "housing_rent", "start": "2026-01-01"},
+        ).status_code
+        == 404
+    )
+    assert owner_b_client.get("/api/v1/hr/employees/").json()["count"] == 0
+    assert owner_b_client.get("/api/v1/hr/payroll-runs/").json()["count"] == 0
+    assert owner_b_client.get("/api/v1/hr/payslips/mine/").json()["count"] == 0
+    with schema_context(firm_a.schema_name):
+        assert PayrollRun.objects.get().status == "approved"
+        assert Employee.objects.count() == 1
