@@ -52,6 +52,11 @@ class Employee(models.Model):
     )
     position = models.CharField(_("position"), max_length=100, blank=True)
     hire_date = models.DateField(_("hire date"))
+    # 参加工作日期: when the person started working anywhere; annual leave counts from it.
+    work_start_date = models.DateField(_("started working"), null=True, blank=True)
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     leave_date = models.DateField(_("leave date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
     user = models.OneToOneField(
@@ -284,3 +289,58 @@ class HrRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"
+
+
+class LeaveType(models.Model):
+    """Kinds of leave; shipped with the statutory ones, editable per firm."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=50, blank=True)
+    paid = models.BooleanField(_("paid"), default=True)
+    # Annual leave draws on the statutory entitlement; other kinds have a cap per request, if any.
+    uses_annual_balance = models.BooleanField(_("draws on annual leave"), default=False)
+    max_days = models.PositiveSmallIntegerField(_("days at most per request"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leave type")
+        verbose_name_plural = _("leave types")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeaveRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="leave_requests")
+    leave_type = models.ForeignKey(LeaveType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="+")
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="hr_leave_end_after_start"),
+            models.CheckConstraint(condition=Q(days__gt=0), name="hr_leave_has_days"),
+        ]
+        indexes = [models.Index(fields=["employee", "start"], name="hr_leave_employee_start")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.start}..{self.end}"
