@@ -49,7 +49,7 @@ def annual_balance(employee: Employee, year: int) -> AnnualBalance:
     )
 
 
-def _own_employee(actor: Any) -> Employee | None:
+def own_employee(actor: Any) -> Employee | None:
     user_id = getattr(actor, "pk", None)
     return Employee.objects.filter(user_id=user_id).first() if user_id is not None else None
 
@@ -59,7 +59,7 @@ def leave_request_create(
     *, actor: Any, employee: Employee | None = None, leave_type_code: str, start: date, end: date, reason: str = ""
 ) -> LeaveRequest:
     """A person asks for leave (or HR records it for them); the working days are counted."""
-    own = _own_employee(actor)
+    own = own_employee(actor)
     employee = employee or own
     if employee is None:
         raise Conflict(_("Your account is not linked to an employee record; ask HR."), code="no_employee")
@@ -119,7 +119,7 @@ def leave_request_create(
 
 def can_decide(actor: Any, request: LeaveRequest) -> bool:
     """The person's manager or HR, never the person themselves."""
-    own = _own_employee(actor)
+    own = own_employee(actor)
     if own is not None and own.pk == request.employee_id:
         return False
     if permissions.can(actor, permissions.PEOPLE):
@@ -147,7 +147,7 @@ def leave_request_decide(*, actor: Any, request: LeaveRequest, approve: bool, no
 def leave_request_cancel(*, actor: Any, request: LeaveRequest) -> LeaveRequest:
     """The person withdraws a request that has not started yet."""
     request = LeaveRequest.objects.select_for_update().get(pk=request.pk)
-    own = _own_employee(actor)
+    own = own_employee(actor)
     if own is None or own.pk != request.employee_id:
         raise NotFound(_("No such leave request."))
     if request.status not in OPEN or request.start <= timezone.localdate():
@@ -161,7 +161,7 @@ def leave_requests(*, actor: Any, status: str = "") -> QuerySet[LeaveRequest]:
     """HR sees everyone's, a manager their team's and their own, everyone else their own."""
     requests = LeaveRequest.objects.select_related("employee", "leave_type")
     if not permissions.can(actor, permissions.PEOPLE):
-        own = _own_employee(actor)
+        own = own_employee(actor)
         if own is None:
             return requests.none()
         requests = requests.filter(Q(employee=own) | Q(employee__manager=own))

@@ -161,3 +161,42 @@ def test_no_hr_endpoint_shows_or_changes_another_firms_data(
     with schema_context(firm_a.schema_name):
         assert PayrollRun.objects.get().status == "approved"
         assert Employee.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_leave_through_the_api_requested_by_the_person_decided_by_the_manager(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm
+) -> None:
+    boss = _post(owner_a_client, "/api/v1/hr/employees/", {**EMPLOYEE, "number": "M1", "id_number": IDS[1]}).json()
+    staff = _post(owner_a_client, "/api/v1/hr/employees/", EMPLOYEE).json()
+    with schema_context(firm_a.schema_name):
+        boss_user = User.objects.create_user("boss@alpha.example", PASSWORD, full_name="Boss")
+        staff_user = User.objects.create_user("staff@alpha.example", PASSWORD, full_name="Staff")
+        Employee.objects.filter(pk=boss["id"]).update(user=boss_user)
+        Employee.objects.filter(pk=staff["id"]).update(user=staff_user, manager_id=boss["id"])
+    clients = {}
+    for email in ("boss@alpha.example", "staff@alpha.example"):
+        clients[email] = Client(HTTP_HOST=firm_a.host)
+        clients[email].post("/accounts/login/", {"username": email, "password": PASSWORD})
+    staff_client, boss_client = clients["staff@alpha.example"], clients["boss@alpha.example"]
+
+    asked = _post(
+        staff_client,
+        "/api/v1/hr/leave-requests/",
+        {"leave_type": "annual", "start": "2026-02-09", "end": "2026-02-13", "reason": "探亲"},
+    )
+    assert asked.status_code == 201, asked.json()
+    assert asked.json()["days"] == 5
+    leave_id = asked.json()["id"]
+    assert _post(staff_client, f"/api/v1/hr/leave-requests/{leave_id}/approve/").status_code == 404
+    assert _post(owner_b_client, f"/api/v1/hr/leave-requests/{leave_id}/approve/").status_code == 404
+    approved = _post(boss_client, f"/api/v1/hr/leave-requests/{leave_id}/approve/", {"note": "同意"})
+    assert approved.json()["status"] == "approved"
+    balance = staff_client.get("/api/v1/hr/leave-balance/?year=2026").json()
+    assert balance["taken"] == 5
+    bad = _post(
+        staff_client, "/api/v1/hr/leave-requests/", {"leave_type": "annual", "start": "2026-03-10", "end": "2026-03-01"}
+    )
+    assert bad.status_code == 400
+    assert "end" in bad.json()["fields"]
+    assert owner_b_client.get("/api/v1/hr/leave-requests/").json()["count"] == 0

@@ -176,3 +176,38 @@ class PayslipOutputSerializer(serializers.ModelSerializer[Payslip]):
             ]
 
         return {"pay": rows(pay_lines(slip)), "tax": rows(tax_lines(slip))}
+
+
+class LeaveRequestInputSerializer(serializers.Serializer):
+    leave_type = serializers.CharField(max_length=20, help_text="annual, sick, personal, marriage, ...")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    employee = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="HR only: record leave for someone else"
+    )
+
+
+class LeaveRequestOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    employee_number = serializers.CharField(source="employee.number")
+    employee_name = serializers.CharField(source="employee.name")
+    leave_type = serializers.CharField(source="leave_type.code")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    decision_note = serializers.CharField()
+
+
+class LeaveDecisionInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AnnualBalanceSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    entitlement = serializers.IntegerField()
+    taken = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    remaining = serializers.IntegerField()

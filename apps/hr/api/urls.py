@@ -26,6 +26,17 @@ urlpatterns = [
     path("payroll-runs/<int:run_id>/items/", views.PayrollItemCreateApi.as_view(), name="payroll_items"),
     path("payroll-runs/<int:run_id>/payslips/", views.RunPayslipListApi.as_view(), name="run_payslips"),
     path("payroll-runs/<int:run_id>/bank-file/", views.RunBankFileApi.as_view(), name="bank_file"),
+    path("leave-requests/", views.LeaveRequestListCreateApi.as_view(), name="leave_requests"),
+    *(
+        path(
+            f"leave-requests/<int:request_id>/{action}/",
+            views.LeaveRequestActionApi.as_view(),
+            {"action": action},
+            name=f"leave_request_{action}",
+        )
+        for action in ("approve", "reject", "cancel")
+    ),
+    path("leave-balance/", views.AnnualBalanceApi.as_view(), name="leave_balance"),
     path("payslips/mine/", views.MyPayslipListApi.as_view(), name="my_payslips"),
     path("payslips/<int:payslip_id>/", views.PayslipDetailApi.as_view(), name="payslip"),
     path("payslips/<int:payslip_id>/pdf/", views.PayslipPdfApi.as_view(), name="payslip_pdf"),

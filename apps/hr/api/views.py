@@ -5,22 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.audit.services import audit_record
 from core.api import Pagination, acting_user
+from core.errors import NotFound
 from core.reports import PDF_TYPE
 
-from .. import payroll, selectors, services
+from .. import leave, payroll, selectors, services
 from ..payslips import bank_file, payslip_pdf
 from .serializers import (
+    AnnualBalanceSerializer,
     EmployeeInputSerializer,
     EmployeeOutputSerializer,
+    LeaveDecisionInputSerializer,
+    LeaveRequestInputSerializer,
+    LeaveRequestOutputSerializer,
     PayrollItemInputSerializer,
     PayrollRunInputSerializer,
     PayrollRunOutputSerializer,
@@ -223,3 +230,86 @@ class PayslipPdfApi(APIView):
         response = HttpResponse(payslip_pdf(slip, firm_name=_firm_name(request)), content_type=PDF_TYPE)
         response["Content-Disposition"] = f'attachment; filename="payslip-{slip.run.label}-{slip.employee.number}.pdf"'
         return response
+
+
+# --- leave --------------------------------------------------------------------------------
+
+
+class LeaveRequestListCreateApi(APIView):
+    """Leave requests: your own, your team's if you manage people, everyone's for HR."""
+
+    required_scopes = {"GET": "any", "POST": "any"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str)], responses={200: LeaveRequestOutputSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        requests = leave.leave_requests(actor=acting_user(request), status=request.query_params.get("status", ""))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(requests, request, view=self)
+        return paginator.get_paginated_response(LeaveRequestOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=LeaveRequestInputSerializer, responses={201: LeaveRequestOutputSerializer})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = LeaveRequestInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        employee = selectors.employee_get(actor=actor, employee_id=data["employee"]) if data["employee"] else None
+        created = leave.leave_request_create(
+            actor=actor,
+            employee=employee,
+            leave_type_code=data["leave_type"],
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+        )
+        return Response(LeaveRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class LeaveRequestActionApi(APIView):
+    """approve or reject (the person's manager or HR), cancel (the person, before it starts)."""
+
+    required_scopes = {"POST": "any"}
+
+    @extend_schema(request=LeaveDecisionInputSerializer, responses={200: LeaveRequestOutputSerializer})
+    def post(self, request: Request, request_id: int, action: str) -> Response:
+        actor = acting_user(request)
+        serializer = LeaveDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = leave.leave_request_get(actor=actor, request_id=request_id)
+        if action == "cancel":
+            done = leave.leave_request_cancel(actor=actor, request=found)
+        else:
+            done = leave.leave_request_decide(
+                actor=actor, request=found, approve=action == "approve", note=serializer.validated_data["note"]
+            )
+        return Response(LeaveRequestOutputSerializer(done).data)
+
+
+class AnnualBalanceApi(APIView):
+    """Annual leave of the year: entitlement, taken, waiting for approval and left (yours, or HR's pick)."""
+
+    required_scopes = {"GET": "any"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int), OpenApiParameter("employee", int, description="HR only")],
+        responses={200: AnnualBalanceSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = BalanceQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        employee_id = serializer.validated_data.get("employee")
+        employee = (
+            selectors.employee_get(actor=actor, employee_id=employee_id) if employee_id else leave.own_employee(actor)
+        )
+        if employee is None:
+            raise NotFound(_("Your account is not linked to an employee record; ask HR."))
+        balance = leave.annual_balance(employee, serializer.validated_data.get("year") or timezone.localdate().year)
+        return Response(AnnualBalanceSerializer(balance).data)
+
+
+class BalanceQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2099, required=False)
+    employee = serializers.IntegerField(required=False)
