@@ -3,6 +3,7 @@ each firm's social insurance policy is a table it can edit."""
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
@@ -231,6 +232,8 @@ class Payslip(models.Model):
     base_salary = money(_("base salary"))
     allowances = money(_("allowances"))
     other_earnings = money(_("other earnings"))
+    overtime_pay = money(_("overtime pay"))
+    absence_deduction = money(_("deduction for absence and unpaid leave"))
     gross = money(_("gross pay"))
     contribution_base = money(_("contribution base"))
     employee_pension = money(_("pension"))
@@ -344,3 +347,45 @@ class LeaveRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.start}..{self.end}"
+
+
+class WorkSchedule(models.Model):
+    """The firm's working hours (one row): lateness and overtime are measured against it."""
+
+    start = models.TimeField(_("work starts"), default=time(9, 0))
+    end = models.TimeField(_("work ends"), default=time(18, 0))
+    grace_minutes = models.PositiveSmallIntegerField(_("minutes of grace"), default=5)
+    # When on, a run deducts unpaid absence and adds overtime from the month's attendance.
+    feeds_payroll = models.BooleanField(_("attendance feeds payroll"), default=False)
+
+    class Meta:
+        verbose_name = _("work schedule")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="hr_work_schedule_single_row")]
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+class AttendanceRecord(models.Model):
+    """One person's day: when they checked in and out (web check-in, or corrected by HR)."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="attendance")
+    day = models.DateField(_("day"))
+    check_in = models.DateTimeField(_("checked in"), null=True, blank=True)
+    check_out = models.DateTimeField(_("checked out"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance records")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "day"], name="hr_attendance_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(check_out__isnull=True) | Q(check_in__isnull=False, check_out__gte=models.F("check_in")),
+                name="hr_attendance_out_after_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.day}"

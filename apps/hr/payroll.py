@@ -25,7 +25,7 @@ from apps.audit.services import audit_record
 from apps.finance.interface import EntryLine, journal_entry_post, ledger_chart
 from core.errors import Conflict, NotFound, ValidationFailed
 
-from . import permissions
+from . import attendance, permissions
 from .contributions import Policy, contributions
 from .models import Employee, PayrollItem, PayrollRun, Payslip, SocialInsurancePolicy, SpecialDeduction
 from .tax import DATA, ZERO, YearToDate, bonus_separate_tax, cumulative_withholding, fen
@@ -189,9 +189,16 @@ def payroll_run_compute(*, actor: Any, run: PayrollRun) -> PayrollRun:
             % {"cities": ", ".join(missing_policy), "day": last_day},
             code="no_policy",
         )
+    summaries = (
+        attendance.month_summaries(actor=actor, year=run.year, month=run.month, employees=employees)
+        if attendance.schedule().feeds_payroll
+        else {}
+    )
     run.payslips.all().delete()
     slips: list[Payslip] = []
     for employee in employees:
+        summary = summaries.get(employee.pk)
+        overtime, absence = summary.pay_adjustment(employee.base_salary) if summary else (ZERO, ZERO)
         slips.append(
             _payslip(
                 run,
@@ -203,6 +210,8 @@ def payroll_run_compute(*, actor: Any, run: PayrollRun) -> PayrollRun:
                 after_tax=after_tax[employee.pk],
                 bonus=bonuses[employee.pk],
                 day=last_day,
+                overtime=overtime,
+                absence=absence,
             )
         )
     Payslip.objects.bulk_create(slips, batch_size=1000)
@@ -253,8 +262,12 @@ def _payslip(
     after_tax: Decimal,
     bonus: Decimal,
     day: date,
+    overtime: Decimal = ZERO,
+    absence: Decimal = ZERO,
 ) -> Payslip:
-    gross = employee.base_salary + employee.allowances + earnings
+    # Absence never takes pay below zero.
+    absence = min(absence, employee.base_salary + employee.allowances + earnings + overtime)
+    gross = employee.base_salary + employee.allowances + earnings + overtime - absence
     paid = contributions(
         declared_base=employee.social_insurance_base, housing_fund_rate=employee.housing_fund_rate, policy=policy
     )
@@ -277,6 +290,8 @@ def _payslip(
         base_salary=employee.base_salary,
         allowances=employee.allowances,
         other_earnings=earnings,
+        overtime_pay=overtime,
+        absence_deduction=absence,
         # A bonus taxed with the wages counts in the cumulative income: keep it in gross.
         gross=gross + taxed_with_wages,
         contribution_base=paid.base,

@@ -27,6 +27,25 @@ def _year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     return frozenset(map(date.fromisoformat, row["off"])), frozenset(map(date.fromisoformat, row["work"]))
 
 
+@cache
+def _statutory(year: int) -> frozenset[date]:
+    row = _data()["years"].get(str(year))
+    if row is None:
+        raise CalendarMissing(year)
+    return frozenset(map(date.fromisoformat, row.get("statutory", [])))
+
+
+def day_kind(day: date) -> str:
+    """'working_day', 'rest_day' or 'holiday' (a statutory holiday): what overtime pays on it."""
+    if day in _statutory(day.year):
+        return "holiday"
+    return "working_day" if is_working_day(day) else "rest_day"
+
+
+def pay_rules() -> dict[str, Any]:
+    return _data()["pay_rules"]  # type: ignore[no-any-return]
+
+
 def known_years() -> list[int]:
     return sorted(int(year) for year in _data()["years"])
 

@@ -200,3 +200,26 @@ def test_leave_through_the_api_requested_by_the_person_decided_by_the_manager(
     assert bad.status_code == 400
     assert "end" in bad.json()["fields"]
     assert owner_b_client.get("/api/v1/hr/leave-requests/").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_check_in_and_out_and_the_month_summary_through_the_api(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm
+) -> None:
+    staff = _post(owner_a_client, "/api/v1/hr/employees/", EMPLOYEE).json()
+    with schema_context(firm_a.schema_name):
+        user = User.objects.create_user("clock@alpha.example", PASSWORD, full_name="Clock")
+        Employee.objects.filter(pk=staff["id"]).update(user=user)
+    person = Client(HTTP_HOST=firm_a.host)
+    person.post("/accounts/login/", {"username": "clock@alpha.example", "password": PASSWORD})
+
+    assert _post(person, "/api/v1/hr/attendance/check-out/").status_code == 409
+    assert _post(person, "/api/v1/hr/attendance/check-in/").status_code == 200
+    assert _post(person, "/api/v1/hr/attendance/check-in/").json()["code"] == "already_checked_in"
+    assert _post(person, "/api/v1/hr/attendance/check-out/").status_code == 200
+    assert person.get("/api/v1/hr/attendance/mine/").json()["count"] == 1
+    assert person.get("/api/v1/hr/attendance/summary/?year=2026&month=3").status_code == 403
+    summary = owner_a_client.get("/api/v1/hr/attendance/summary/?year=2026&month=3").json()
+    assert summary[0]["working_days"] == 22
+    assert owner_a_client.get("/api/v1/hr/attendance/summary/?year=2026&month=13").status_code == 400
+    assert owner_b_client.get("/api/v1/hr/attendance/summary/?year=2026&month=3").json() == []

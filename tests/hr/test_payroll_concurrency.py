@@ -26,8 +26,8 @@ def firm_a_schema(transactional_db: None, firm_schemas: dict[str, str]) -> Itera
     with schema_context(schema), connection.cursor() as cursor:
         # TRUNCATE is the one statement the payroll lock allows; only tests use it.
         cursor.execute(
-            "TRUNCATE hr_leaverequest, hr_payslip, hr_payrollitem, hr_payrollrun, hr_specialdeduction, hr_employee, "
-            "hr_department"
+            "TRUNCATE hr_attendancerecord, hr_leaverequest, hr_payslip, hr_payrollitem, hr_payrollrun, "
+            "hr_specialdeduction, hr_employee, hr_department"
         )
 
 

@@ -211,3 +211,26 @@ class AnnualBalanceSerializer(serializers.Serializer):
     taken = serializers.IntegerField()
     pending = serializers.IntegerField()
     remaining = serializers.IntegerField()
+
+
+class AttendanceRecordSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    check_in = serializers.DateTimeField(allow_null=True)
+    check_out = serializers.DateTimeField(allow_null=True)
+
+
+class MonthQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2099)
+    month = serializers.IntegerField(min_value=1, max_value=12)
+
+
+class AttendanceSummarySerializer(serializers.Serializer):
+    employee_number = serializers.CharField()
+    employee_name = serializers.CharField()
+    working_days = serializers.IntegerField()
+    present = serializers.IntegerField()
+    on_leave = serializers.IntegerField()
+    unpaid_leave = serializers.IntegerField()
+    absent = serializers.IntegerField()
+    late = serializers.IntegerField()
+    overtime_hours = serializers.DictField(child=serializers.DecimalField(max_digits=6, decimal_places=1))

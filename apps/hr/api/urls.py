@@ -37,6 +37,10 @@ urlpatterns = [
         for action in ("approve", "reject", "cancel")
     ),
     path("leave-balance/", views.AnnualBalanceApi.as_view(), name="leave_balance"),
+    path("attendance/check-in/", views.CheckApi.as_view(), {"action": "in"}, name="check_in"),
+    path("attendance/check-out/", views.CheckApi.as_view(), {"action": "out"}, name="check_out"),
+    path("attendance/mine/", views.MyAttendanceApi.as_view(), name="my_attendance"),
+    path("attendance/summary/", views.AttendanceSummaryApi.as_view(), name="attendance_summary"),
     path("payslips/mine/", views.MyPayslipListApi.as_view(), name="my_payslips"),
     path("payslips/<int:payslip_id>/", views.PayslipDetailApi.as_view(), name="payslip"),
     path("payslips/<int:payslip_id>/pdf/", views.PayslipPdfApi.as_view(), name="payslip_pdf"),

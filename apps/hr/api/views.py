@@ -19,15 +19,18 @@ from core.api import Pagination, acting_user
 from core.errors import NotFound
 from core.reports import PDF_TYPE
 
-from .. import leave, payroll, selectors, services
+from .. import attendance, leave, payroll, selectors, services
 from ..payslips import bank_file, payslip_pdf
 from .serializers import (
     AnnualBalanceSerializer,
+    AttendanceRecordSerializer,
+    AttendanceSummarySerializer,
     EmployeeInputSerializer,
     EmployeeOutputSerializer,
     LeaveDecisionInputSerializer,
     LeaveRequestInputSerializer,
     LeaveRequestOutputSerializer,
+    MonthQuerySerializer,
     PayrollItemInputSerializer,
     PayrollRunInputSerializer,
     PayrollRunOutputSerializer,
@@ -313,3 +316,50 @@ class AnnualBalanceApi(APIView):
 class BalanceQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2099, required=False)
     employee = serializers.IntegerField(required=False)
+
+
+# --- attendance ---------------------------------------------------------------------------
+
+
+class CheckApi(APIView):
+    """Check in (once a day) or out (the last check-out counts), as the signed-in person."""
+
+    required_scopes = {"POST": "any"}
+
+    @extend_schema(request=None, responses={200: AttendanceRecordSerializer})
+    def post(self, request: Request, action: str) -> Response:
+        actor = acting_user(request)
+        record = attendance.check_in(actor=actor) if action == "in" else attendance.check_out(actor=actor)
+        return Response(AttendanceRecordSerializer(record).data)
+
+
+class MyAttendanceApi(APIView):
+    required_scopes = {"GET": "any"}
+
+    @extend_schema(responses={200: AttendanceRecordSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(attendance.my_attendance(actor=acting_user(request)), request, view=self)
+        return paginator.get_paginated_response(AttendanceRecordSerializer(page, many=True).data)
+
+
+class AttendanceSummaryApi(APIView):
+    """The month per person (HR): working days, present, on leave, absent, late, overtime hours."""
+
+    required_scopes = READ
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("month", int, required=True)],
+        responses={200: AttendanceSummarySerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = MonthQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        employees = list(selectors.employee_list(actor=actor, status="active"))
+        summaries = attendance.month_summaries(actor=actor, employees=employees, **serializer.validated_data)
+        rows = [
+            {**vars(summaries[employee.pk]), "employee_number": employee.number, "employee_name": employee.name}
+            for employee in employees
+        ]
+        return Response(AttendanceSummarySerializer(rows, many=True).data)
