@@ -33,7 +33,7 @@ urlpatterns = [
     path("settings/export/<int:export_id>/download/", account_views.firm_export_download, name="firm_export_download"),
     path("settings/invitations/<int:invitation_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),
     path("crm/", account_views.module_home, {"module": "crm"}, name="crm"),
-    path("hr/", account_views.module_home, {"module": "hr"}, name="hr"),
+    path("hr/", include("apps.hr.urls")),
     path("finance/", include("apps.finance.urls")),
     path("supply-chain/", account_views.module_home, {"module": "supply_chain"}, name="supply_chain"),
     path("api/v1/", include(api_patterns)),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,6 +124,22 @@ def payroll_run_create(*, actor: Any, year: int, month: int, bonus_separately: b
     return run
 
 
+def _require_earlier_months_approved(run: PayrollRun) -> None:
+    """This month's tax builds on the year's earlier months: they must be final first."""
+    earlier = (
+        PayrollRun.objects.filter(year=run.year, month__lt=run.month)
+        .exclude(status=PayrollRun.Status.APPROVED)
+        .order_by("month")
+        .first()
+    )
+    if earlier is not None:
+        raise Conflict(
+            _("Approve %(month)s first: this month's tax builds on the earlier months of the year.")
+            % {"month": earlier.label},
+            code="earlier_run_open",
+        )
+
+
 def _editable(run: PayrollRun) -> PayrollRun:
     run = PayrollRun.objects.select_for_update().get(pk=run.pk)
     if run.status != PayrollRun.Status.DRAFT:
@@ -166,6 +182,7 @@ def payroll_run_compute(*, actor: Any, run: PayrollRun) -> PayrollRun:
     """(Re)compute a draft run for everyone employed during the month."""
     permissions.require(actor, permissions.PAYROLL)
     run = _editable(run)
+    _require_earlier_months_approved(run)
     first_day, last_day = _month_bounds(run.year, run.month)
     policies = _policies(last_day)
     employees = list(
@@ -194,7 +211,9 @@ def payroll_run_compute(*, actor: Any, run: PayrollRun) -> PayrollRun:
         if attendance.schedule().feeds_payroll
         else {}
     )
-    run.payslips.all().delete()
+    # One statement (a queryset delete would load every payslip first); the lock trigger still applies.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM hr_payslip WHERE run_id = %s", [run.pk])
     slips: list[Payslip] = []
     for employee in employees:
         summary = summaries.get(employee.pk)
@@ -374,7 +393,8 @@ def _entry(run: PayrollRun) -> list[EntryLine]:
             debit=value["gross"] + value["bonus"] + value["er_social"] + value["er_fund"],
             summary=memo,
         ),
-        EntryLine(accounts["wages"], credit=value["net"] + value["after_tax"], summary=memo),
+        EntryLine(accounts["wages"], credit=value["net"], summary=memo),
+        EntryLine(accounts["deductions"], credit=value["after_tax"], summary=memo),
         EntryLine(accounts["social"], credit=social, summary=memo),
         EntryLine(accounts["housing_fund"], credit=fund, summary=memo),
         EntryLine(accounts["income_tax"], credit=value["tax"] + value["bonus_tax"], summary=memo),
@@ -399,6 +419,7 @@ def payroll_run_approve(*, actor: Any, run: PayrollRun) -> PayrollRun:
         raise Conflict(_("Payroll %(month)s is already approved.") % {"month": run.label}, code="run_approved")
     if run.status != PayrollRun.Status.REVIEWED:
         raise Conflict(_("Review the run before approving it."), code="not_reviewed")
+    _require_earlier_months_approved(run)
     _first, last_day = _month_bounds(run.year, run.month)
     posted = journal_entry_post(
         source="hr.payroll_run",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.errors import NotFound
 
 from . import permissions
-from .models import Employee, PayrollRun, Payslip
+from .models import Employee, PayrollItem, PayrollRun, Payslip, SpecialDeduction
 
 
 def mask_id(number: str) -> str:
@@ -63,6 +63,21 @@ def payslip_list(*, actor: Any, run: PayrollRun, search: str = "") -> QuerySet[P
     if search:
         slips = slips.filter(Q(employee__name__icontains=search) | Q(employee__number__iexact=search))
     return slips.order_by("employee__number")
+
+
+def special_deduction_list(*, actor: Any, employee: Employee) -> QuerySet[SpecialDeduction]:
+    permissions.require(actor, permissions.PEOPLE)
+    return SpecialDeduction.objects.filter(employee=employee).order_by("-start", "kind")
+
+
+def employee_payslips(*, actor: Any, employee: Employee) -> QuerySet[Payslip]:
+    permissions.require(actor, permissions.PAYROLL)
+    return Payslip.objects.filter(employee=employee).select_related("run").order_by("-run__year", "-run__month")
+
+
+def payroll_item_list(*, actor: Any, run: PayrollRun) -> QuerySet[PayrollItem]:
+    permissions.require(actor, permissions.PAYROLL)
+    return PayrollItem.objects.filter(run=run).select_related("employee").order_by("employee__number", "pk")
 
 
 def my_payslips(*, actor: Any) -> QuerySet[Payslip]:

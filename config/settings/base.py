@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentDirectionEnum": "apps.finance.models.Payment.Direction",
         "DocumentStatusEnum": "apps.finance.models.Voucher.Status",
         "PeriodStatusEnum": "apps.finance.models.Period.Status",
+        "SpecialDeductionKindEnum": "apps.hr.models.SpecialDeduction.Kind",
+        "PayrollItemKindEnum": "apps.hr.models.PayrollItem.Kind",
     },
 }
 

@@ -139,3 +139,19 @@ def test_only_owners_and_admins_approve(owner: User) -> None:
         payroll.payroll_run_approve(actor=clerk, run=run)
     run.refresh_from_db()
     assert run.status == PayrollRun.Status.REVIEWED
+
+
+def test_a_later_month_waits_until_the_earlier_ones_are_approved(owner: User) -> None:
+    hire(owner, "E001", salary="10000")
+    january = payroll.payroll_run_create(actor=owner, year=2026, month=1)
+    february = payroll.payroll_run_create(actor=owner, year=2026, month=2)
+
+    with pytest.raises(Conflict) as caught:
+        payroll.payroll_run_compute(actor=owner, run=february)
+
+    assert caught.value.code == "earlier_run_open"
+    payroll.payroll_run_compute(actor=owner, run=january)
+    payroll.payroll_run_review(actor=owner, run=january)
+    payroll.payroll_run_approve(actor=owner, run=january)
+    payroll.payroll_run_compute(actor=owner, run=february)
+    assert Payslip.objects.get(run=february).ytd_months == 2
