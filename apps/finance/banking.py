@@ -7,9 +7,7 @@ row number, and importing the same file again adds nothing.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.tabular import read_table
 
 from . import permissions
 from .models import ZERO, Account, BankStatementLine, Voucher, VoucherLine
@@ -71,75 +70,8 @@ def _bank_account(code: str) -> Account:
 
 
 def statement_read(*, content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of a CSV (UTF-8 or GB18030, as Chinese banks export) or XLSX file."""
-    if not content:
-        raise ValidationFailed(_("The file is empty."), fields={"file": [_("The file is empty.")]})
-    if len(content) > MAX_BYTES:
-        raise ValidationFailed(_("The file is larger than 5 MB."), fields={"file": [_("The file is too large.")]})
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        table = _read_xlsx(content)
-    elif name.endswith((".csv", ".txt")):
-        table = _read_csv(content)
-    else:
-        raise ValidationFailed(_("Upload a .csv or .xlsx file."), fields={"file": [_("Upload a .csv or .xlsx file.")]})
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        raise ValidationFailed(_("The file has no rows."), fields={"file": [_("The file has no rows.")]})
-    if len(table) - 1 > MAX_ROWS:
-        raise ValidationFailed(
-            _("The file has more than %(n)d rows; split it by month.") % {"n": MAX_ROWS},
-            fields={"file": [_("Too many rows.")]},
-        )
-    header = [cell.strip() for cell in table[0]]
-    return header, table[1:]
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ValidationFailed(_("The file is not UTF-8 or GB18030 text."), fields={"file": [_("Unknown encoding.")]})
-    if "\x00" in text:
-        raise ValidationFailed(_("The file is not a text CSV file."), fields={"file": [_("Not a CSV file.")]})
-    first = text.splitlines()[0] if text else ""
-    delimiter = max((",", "\t", ";"), key=first.count)
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise ValidationFailed(
-            _("The file is not a valid .xlsx workbook."), fields={"file": [_("Not an XLSX file.")]}
-        ) from None
-    sheet = book.worksheets[0]
-    rows: list[list[str]] = []
-    for row in sheet.iter_rows(values_only=True):
-        rows.append([_cell_text(value) for value in row])
-        if len(rows) > MAX_ROWS + 1:
-            break
-    book.close()
-    return rows
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return format(Decimal(str(value)), "f")
-    return str(value)
+    """The header and the rows of a bank's CSV or XLSX export."""
+    return read_table(content=content, filename=filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 def _parse_date(text: str) -> date | None:

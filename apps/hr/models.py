@@ -60,6 +60,7 @@ class Employee(models.Model):
     )
     leave_date = models.DateField(_("leave date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    probation_end = models.DateField(_("probation ends"), null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="employee"
     )
@@ -389,3 +390,72 @@ class AttendanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.day}"
+
+
+class EmploymentContract(models.Model):
+    """A labour contract (劳动合同); HR is reminded before a fixed term ends."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed term")
+        OPEN_ENDED = "open", _("Open-ended")
+        PROJECT = "project", _("For a task")
+        PART_TIME = "part_time", _("Part-time")
+        INTERNSHIP = "intern", _("Internship agreement")
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="contracts")
+    kind = models.CharField(_("contract type"), max_length=10, choices=Kind.choices)
+    start = models.DateField(_("starts"))
+    end = models.DateField(_("ends"), null=True, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("employment contract")
+        verbose_name_plural = _("employment contracts")
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="hr_contract_ends_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(kind="fixed") | Q(end__isnull=False), name="hr_contract_fixed_has_end"),
+        ]
+        indexes = [models.Index(fields=["end"], name="hr_contract_end")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.kind} {self.start}"
+
+
+class EmployeeImport(models.Model):
+    """A CSV/XLSX file of employees being imported by a job: progress and a row-level error report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file_name = models.CharField(_("file"), max_length=200)
+    stored_as = models.CharField(max_length=100)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("employee import")
+        verbose_name_plural = _("employee imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def progress(self) -> int:
+        return 100 if self.status == self.Status.DONE else (self.done_rows * 100 // self.rows if self.rows else 0)

@@ -223,3 +223,44 @@ def test_check_in_and_out_and_the_month_summary_through_the_api(
     assert summary[0]["working_days"] == 22
     assert owner_a_client.get("/api/v1/hr/attendance/summary/?year=2026&month=13").status_code == 400
     assert owner_b_client.get("/api/v1/hr/attendance/summary/?year=2026&month=3").json() == []
+
+
+@pytest.mark.django_db
+def test_employee_import_and_contracts_through_the_api(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.hr.imports import employee_import_run
+
+    content = f"工号,姓名,性别,身份证号,入职日期,基本工资\nE1,张三,男,{IDS[0]},2026-01-05,9000\nE2,错,女,1,x,1\n"
+    upload = SimpleUploadedFile("staff.csv", content.encode("gb18030"), content_type="text/csv")
+
+    queued = owner_a_client.post("/api/v1/hr/employee-imports/", {"file": upload})
+
+    assert queued.status_code == 202, queued.json()
+    with schema_context(firm_a.schema_name):
+        employee_import_run(import_id=queued.json()["id"])  # what the worker does
+    status = owner_a_client.get(f"/api/v1/hr/employee-imports/{queued.json()['id']}/").json()
+    assert (status["status"], status["imported"], status["progress"]) == ("done", 1, 100)
+    errors = owner_a_client.get(f"/api/v1/hr/employee-imports/{queued.json()['id']}/errors/")
+    assert errors.content.decode("utf-8-sig").splitlines()[1].startswith("3,")
+    assert owner_b_client.get(f"/api/v1/hr/employee-imports/{queued.json()['id']}/").status_code == 404
+    bad = owner_a_client.post("/api/v1/hr/employee-imports/", {"file": SimpleUploadedFile("x.pdf", b"%PDF")})
+    assert bad.status_code == 400
+
+    employee_id = owner_a_client.get("/api/v1/hr/employees/").json()["results"][0]["id"]
+    contract = _post(
+        owner_a_client,
+        f"/api/v1/hr/employees/{employee_id}/contracts/",
+        {"kind": "fixed", "start": "2026-01-05", "end": "2026-12-20"},
+    )
+    assert contract.status_code == 201
+    assert (
+        _post(
+            owner_b_client, f"/api/v1/hr/employees/{employee_id}/contracts/", {"kind": "open", "start": "2026-01-05"}
+        ).status_code
+        == 404
+    )
+    assert isinstance(owner_a_client.get("/api/v1/hr/contracts/expiring/?days=366").json(), list)
+    assert owner_b_client.get("/api/v1/hr/contracts/expiring/").json() == []

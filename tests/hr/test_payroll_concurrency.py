@@ -23,12 +23,14 @@ def firm_a_schema(transactional_db: None, firm_schemas: dict[str, str]) -> Itera
     schema = firm_schemas["a"]
     yield schema
     truncate_ledger(schema)
+    # TRUNCATE is the one statement the payroll lock allows; only tests use it. The seeded
+    # policy and leave types stay.
+    from django.apps import apps
+
+    seeded = {"hr_socialinsurancepolicy", "hr_leavetype"}
+    tables = [m._meta.db_table for m in apps.get_app_config("hr").get_models() if m._meta.db_table not in seeded]
     with schema_context(schema), connection.cursor() as cursor:
-        # TRUNCATE is the one statement the payroll lock allows; only tests use it.
-        cursor.execute(
-            "TRUNCATE hr_attendancerecord, hr_leaverequest, hr_payslip, hr_payrollitem, hr_payrollrun, "
-            "hr_specialdeduction, hr_employee, hr_department"
-        )
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
 
 
 def test_concurrent_approvals_post_once(firm_a_schema: str) -> None:

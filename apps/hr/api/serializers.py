@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Employee, PayrollItem, PayrollRun, Payslip, SpecialDeduction
+from ..models import Employee, EmployeeImport, EmploymentContract, PayrollItem, PayrollRun, Payslip, SpecialDeduction
 from ..payslips import pay_lines, tax_lines
 from ..selectors import mask_account, mask_id
 
@@ -234,3 +234,45 @@ class AttendanceSummarySerializer(serializers.Serializer):
     absent = serializers.IntegerField()
     late = serializers.IntegerField()
     overtime_hours = serializers.DictField(child=serializers.DecimalField(max_digits=6, decimal_places=1))
+
+
+class ContractInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EmploymentContract.Kind.choices)
+    start = serializers.DateField()
+    end = serializers.DateField(required=False, allow_null=True, default=None)
+    signed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ContractOutputSerializer(serializers.ModelSerializer[EmploymentContract]):
+    employee_number = serializers.CharField(source="employee.number")
+    employee_name = serializers.CharField(source="employee.name")
+
+    class Meta:
+        model = EmploymentContract
+        fields = ["id", "employee_number", "employee_name", "kind", "start", "end", "signed_on", "note"]
+
+
+class ImportOutputSerializer(serializers.ModelSerializer[EmployeeImport]):
+    progress = serializers.IntegerField()
+
+    class Meta:
+        model = EmployeeImport
+        fields = [
+            "id",
+            "file_name",
+            "status",
+            "rows",
+            "done_rows",
+            "progress",
+            "imported",
+            "skipped",
+            "errors",
+            "failure",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField()

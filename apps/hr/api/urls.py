@@ -12,6 +12,15 @@ urlpatterns = [
         views.SpecialDeductionCreateApi.as_view(),
         name="special_deductions",
     ),
+    path("employees/<int:employee_id>/contracts/", views.ContractCreateApi.as_view(), name="contracts"),
+    path("contracts/expiring/", views.ContractsExpiringApi.as_view(), name="contracts_expiring"),
+    path("employee-imports/", views.EmployeeImportCreateApi.as_view(), name="employee_imports"),
+    path("employee-imports/<int:import_id>/", views.EmployeeImportDetailApi.as_view(), name="employee_import"),
+    path(
+        "employee-imports/<int:import_id>/errors/",
+        views.EmployeeImportErrorsApi.as_view(),
+        name="employee_import_errors",
+    ),
     path("payroll-runs/", views.PayrollRunListCreateApi.as_view(), name="payroll_runs"),
     path("payroll-runs/<int:run_id>/", views.PayrollRunDetailApi.as_view(), name="payroll_run"),
     *(

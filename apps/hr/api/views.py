@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,14 +20,18 @@ from core.api import Pagination, acting_user
 from core.errors import NotFound
 from core.reports import PDF_TYPE
 
-from .. import attendance, leave, payroll, selectors, services
+from .. import attendance, contracts, imports, leave, payroll, selectors, services
 from ..payslips import bank_file, payslip_pdf
 from .serializers import (
     AnnualBalanceSerializer,
     AttendanceRecordSerializer,
     AttendanceSummarySerializer,
+    ContractInputSerializer,
+    ContractOutputSerializer,
     EmployeeInputSerializer,
     EmployeeOutputSerializer,
+    ImportInputSerializer,
+    ImportOutputSerializer,
     LeaveDecisionInputSerializer,
     LeaveRequestInputSerializer,
     LeaveRequestOutputSerializer,
@@ -363,3 +368,74 @@ class AttendanceSummaryApi(APIView):
             for employee in employees
         ]
         return Response(AttendanceSummarySerializer(rows, many=True).data)
+
+
+# --- contracts and import -----------------------------------------------------------------
+
+
+class ContractCreateApi(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(request=ContractInputSerializer, responses={201: ContractOutputSerializer})
+    def post(self, request: Request, employee_id: int) -> Response:
+        actor = acting_user(request)
+        employee = selectors.employee_get(actor=actor, employee_id=employee_id)
+        serializer = ContractInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contract = contracts.contract_add(actor=actor, employee=employee, **serializer.validated_data)
+        return Response(ContractOutputSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+class ContractsExpiringApi(APIView):
+    """Fixed-term contracts ending within ``days`` (30 by default) that were not renewed."""
+
+    required_scopes = READ
+
+    @extend_schema(parameters=[OpenApiParameter("days", int)], responses={200: ContractOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        serializer = DaysQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        found = contracts.contracts_expiring(actor=acting_user(request), within_days=serializer.validated_data["days"])
+        return Response(ContractOutputSerializer(found, many=True).data)
+
+
+class DaysQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, required=False, default=30)
+
+
+class EmployeeImportCreateApi(APIView):
+    """Upload employees as CSV (UTF-8 or GB18030) or XLSX; the import runs as a job (poll its status)."""
+
+    required_scopes = WRITE
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": ImportInputSerializer}, responses={202: ImportOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        job = imports.employee_import_request(actor=acting_user(request), name=upload.name or "", content=upload.read())
+        return Response(ImportOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EmployeeImportDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: ImportOutputSerializer})
+    def get(self, request: Request, import_id: int) -> Response:
+        return Response(
+            ImportOutputSerializer(imports.employee_import_get(actor=acting_user(request), import_id=import_id)).data
+        )
+
+
+class EmployeeImportErrorsApi(APIView):
+    """The rows that failed, as CSV."""
+
+    required_scopes = READ
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request: Request, import_id: int) -> HttpResponse:
+        job = imports.employee_import_get(actor=acting_user(request), import_id=import_id)
+        response = HttpResponse(imports.error_report(job), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response

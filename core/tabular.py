@@ -1,0 +1,91 @@
+"""Reading a spreadsheet someone uploaded: CSV (UTF-8 or GB18030, as Chinese software
+exports) or XLSX, as a header and rows of text, with limits on size and rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from core.errors import ValidationFailed
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+
+
+def read_table(
+    *, content: bytes, filename: str, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the non-empty rows; clear field errors on ``file`` otherwise."""
+    if not content:
+        raise ValidationFailed(_("The file is empty."), fields={"file": [_("The file is empty.")]})
+    if len(content) > max_bytes:
+        raise ValidationFailed(_("The file is larger than 5 MB."), fields={"file": [_("The file is too large.")]})
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        table = _read_xlsx(content, max_rows)
+    elif name.endswith((".csv", ".txt")):
+        table = _read_csv(content)
+    else:
+        raise ValidationFailed(_("Upload a .csv or .xlsx file."), fields={"file": [_("Upload a .csv or .xlsx file.")]})
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    if not table:
+        raise ValidationFailed(_("The file has no rows."), fields={"file": [_("The file has no rows.")]})
+    if len(table) - 1 > max_rows:
+        raise ValidationFailed(
+            _("The file has more than %(n)d rows; split it by month.") % {"n": max_rows},
+            fields={"file": [_("Too many rows.")]},
+        )
+    header = [cell.strip() for cell in table[0]]
+    return header, table[1:]
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise ValidationFailed(_("The file is not UTF-8 or GB18030 text."), fields={"file": [_("Unknown encoding.")]})
+    if "\x00" in text:
+        raise ValidationFailed(_("The file is not a text CSV file."), fields={"file": [_("Not a CSV file.")]})
+    first = text.splitlines()[0] if text else ""
+    delimiter = max((",", "\t", ";"), key=first.count)
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _read_xlsx(content: bytes, max_rows: int) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise ValidationFailed(
+            _("The file is not a valid .xlsx workbook."), fields={"file": [_("Not an XLSX file.")]}
+        ) from None
+    sheet = book.worksheets[0]
+    rows: list[list[str]] = []
+    for row in sheet.iter_rows(values_only=True):
+        rows.append([_cell_text(value) for value in row])
+        if len(rows) > max_rows + 1:
+            break
+    book.close()
+    return rows
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(Decimal(str(value)), "f")
+    return str(value)
