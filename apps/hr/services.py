@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
@@ -177,3 +178,58 @@ def special_deduction_add(
     )
     audit_record(action="hr.special_deduction_added", actor=actor, obj=employee, kind=kind, amount=str(amount))
     return deduction
+
+
+@transaction.atomic
+def employee_update(
+    *,
+    actor: Any,
+    employee: Employee,
+    manager: Employee | None = None,
+    work_start_date: date | None = None,
+    probation_end: date | None = None,
+    leave_date: date | None = None,
+    position: str | None = None,
+    department: str | None = None,
+    base_salary: Any = None,
+    allowances: Any = None,
+) -> Employee:
+    """Change what HR keeps up to date; a leave date marks the person as having left."""
+    permissions.require(actor, permissions.PEOPLE)
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    errors: dict[str, list[str]] = {}
+    if manager is not None:
+        # Walk up from the new manager as stored: reaching this person again would be a loop.
+        seen: set[int] = {employee.pk}
+        boss_id: int | None = manager.pk
+        while boss_id is not None:
+            if boss_id in seen:
+                errors["manager"] = [_("A person cannot report to themselves, directly or through others.")]
+                break
+            seen.add(boss_id)
+            boss_id = Employee.objects.filter(pk=boss_id).values_list("manager_id", flat=True).first()
+    if leave_date is not None and leave_date < employee.hire_date:
+        errors["leave_date"] = [_("The leave date cannot be before the hire date.")]
+    if work_start_date is not None and work_start_date > employee.hire_date:
+        errors["work_start_date"] = [_("Work starts on or before joining this firm.")]
+    if base_salary is not None:
+        employee.base_salary = fen(_amount(base_salary, "base_salary", errors))
+    if allowances is not None:
+        employee.allowances = fen(_amount(allowances, "allowances", errors))
+    if errors:
+        raise ValidationFailed(_("The employee could not be saved."), fields=errors)
+    employee.manager = manager
+    employee.work_start_date = work_start_date
+    employee.probation_end = probation_end
+    employee.leave_date = leave_date
+    left = leave_date is not None and leave_date <= timezone.localdate()
+    employee.status = Employee.Status.LEFT if left else Employee.Status.ACTIVE
+    if position is not None:
+        employee.position = position.strip()[:100]
+    if department is not None:
+        employee.department = (
+            Department.objects.get_or_create(name=department.strip()[:100])[0] if department.strip() else None
+        )
+    employee.save()
+    audit_record(action="hr.employee_updated", actor=actor, obj=employee, number=employee.number)
+    return employee

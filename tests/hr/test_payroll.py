@@ -155,3 +155,18 @@ def test_a_later_month_waits_until_the_earlier_ones_are_approved(owner: User) ->
     payroll.payroll_run_approve(actor=owner, run=january)
     payroll.payroll_run_compute(actor=owner, run=february)
     assert Payslip.objects.get(run=february).ytd_months == 2
+
+
+def test_managers_cannot_form_a_loop_and_a_leave_date_marks_the_person_as_left(owner: User) -> None:
+    from apps.hr.models import Employee
+    from apps.hr.services import employee_update
+    from core.errors import ValidationFailed
+
+    boss = hire(owner, "B001", salary="20000")
+    staff = hire(owner, "S001", salary="9000", id_index=1)
+    employee_update(actor=owner, employee=staff, manager=boss)
+
+    with pytest.raises(ValidationFailed):
+        employee_update(actor=owner, employee=boss, manager=staff)
+    employee_update(actor=owner, employee=staff, manager=boss, leave_date=date(2026, 1, 31))
+    assert Employee.objects.get(pk=staff.pk).status == Employee.Status.LEFT
