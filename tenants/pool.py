@@ -11,11 +11,10 @@ import logging
 from functools import cache
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
-from core.locks import schema_lock_name, try_advisory_lock
+from core.locks import try_advisory_lock
 from core.readiness import expected_migrations
 from core.tenancy import use_public_schema
 
@@ -48,11 +47,18 @@ def spare_claim() -> str | None:
 
 
 def _migrate(schema_name: str) -> None:
+    """Real migrations, run by the fleet migrator's executor: the worker loads the migration
+    graph and renders the project state once, so every spare after the first is made in a
+    fraction of the time ``migrate_schemas`` takes (it starts from scratch each call)."""
+    from .fleet import migrate_schema
+
     if not schema_exists(schema_name):
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
-    call_command("migrate_schemas", tenant=True, schema_name=schema_name, interactive=False, verbosity=0)
+    result = migrate_schema(schema_name)
     use_public_schema()
+    if result.outcome != "migrated":
+        raise RuntimeError(f"spare {schema_name} could not be migrated: {result.outcome} {result.error}")
 
 
 def pool_top_up(*, size: int | None = None, at_most: int | None = None) -> int:
@@ -68,12 +74,15 @@ def pool_top_up(*, size: int | None = None, at_most: int | None = None) -> int:
             return 0
         mended = 0
         for spare in SpareSchema.objects.exclude(ready=True, migration_state=migration_state()):
-            with try_advisory_lock(schema_lock_name(spare.schema_name)) as free:
-                if not free:  # the fleet migrator has it right now
-                    continue
+            # The migrator holds the schema's lock itself; if the fleet migrator has it right
+            # now, this spare is left for the next run.
+            try:
                 _migrate(spare.schema_name)
-                SpareSchema.objects.filter(pk=spare.pk).update(ready=True, migration_state=migration_state())
-                mended += 1
+            except RuntimeError:
+                logger.warning("spare pool: %s is busy or failed; left for the next run", spare.schema_name)
+                continue
+            SpareSchema.objects.filter(pk=spare.pk).update(ready=True, migration_state=migration_state())
+            mended += 1
         made = 0
         while SpareSchema.objects.filter(ready=True).count() < target and (at_most is None or made < at_most):
             # Recorded first, so a crash leaves a row the next run finishes, not a stray schema.

@@ -126,3 +126,13 @@ def _clean_state() -> Iterator[None]:
 def in_firm_a(firm_a: Firm) -> Iterator[Firm]:
     with schema_context(firm_a.schema_name):
         yield firm_a
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fleet_locker_closed_at_the_end(django_db_setup: None) -> Iterator[None]:
+    """The pool makes spares with the fleet migrator in-process, which keeps a lock connection
+    open for reuse (as a worker does); close it before the test database is dropped."""
+    yield
+    from tenants.fleet import _worker_reset
+
+    _worker_reset()
