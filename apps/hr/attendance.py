@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
-from core.errors import Conflict
+from core.errors import Conflict, ValidationFailed
 
 from . import permissions
 from .leave import own_employee
@@ -161,3 +161,23 @@ def _overtime(record: AttendanceRecord, day: date, plan: WorkSchedule, working: 
 def attendance_list(*, actor: Any, day: date) -> QuerySet[AttendanceRecord]:
     permissions.require(actor, permissions.PEOPLE)
     return AttendanceRecord.objects.filter(day=day).select_related("employee").order_by("employee__number")
+
+
+@transaction.atomic
+def work_schedule_update(
+    *, actor: Any, start: time, end: time, grace_minutes: int, feeds_payroll: bool
+) -> WorkSchedule:
+    """HR sets the working hours that lateness and overtime are measured against, and whether
+    the month's attendance changes pay."""
+    permissions.require(actor, permissions.PEOPLE)
+    if end <= start:
+        raise ValidationFailed(_("Work ends after it starts."), fields={"end": [_("Work ends after it starts.")]})
+    if not 0 <= grace_minutes <= 120:
+        raise ValidationFailed(
+            _("Between 0 and 120 minutes."), fields={"grace_minutes": [_("Between 0 and 120 minutes.")]}
+        )
+    plan = WorkSchedule.objects.select_for_update().get(pk=schedule().pk)
+    plan.start, plan.end, plan.grace_minutes, plan.feeds_payroll = start, end, grace_minutes, feeds_payroll
+    plan.save()
+    audit_record(action="hr.work_schedule_updated", actor=actor, obj=plan, feeds_payroll=feeds_payroll)
+    return plan

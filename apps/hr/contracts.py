@@ -113,3 +113,8 @@ def contract_reminders_send(*, today: date | None = None) -> int:
     )
     EmploymentContract.objects.filter(pk__in=[c.pk for c in due]).update(reminded_at=timezone.now())
     return len(due)
+
+
+def contract_list(*, actor: Any, employee: Employee) -> QuerySet[EmploymentContract]:
+    permissions.require(actor, permissions.PEOPLE)
+    return EmploymentContract.objects.filter(employee=employee).order_by("-start")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,3 +208,8 @@ def error_report(job: EmployeeImport) -> bytes:
     for error in job.errors:
         writer.writerow([error["row"], safe_cell(error["message"])])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def employee_import_list(*, actor: Any) -> QuerySet[EmployeeImport]:
+    permissions.require(actor, permissions.PEOPLE)
+    return EmployeeImport.objects.select_related("requested_by").order_by("-created_at")

@@ -179,3 +179,28 @@ def leave_request_get(*, actor: Any, request_id: Any) -> LeaveRequest:
     if request is None:
         raise NotFound(_("No such leave request."))
     return request
+
+
+def leave_type_list() -> QuerySet[LeaveType]:
+    return LeaveType.objects.order_by("pk")
+
+
+def my_leave_requests(*, actor: Any) -> QuerySet[LeaveRequest]:
+    own = own_employee(actor)
+    return leave_requests(actor=actor).filter(employee=own) if own else LeaveRequest.objects.none()
+
+
+def leave_calendar(*, actor: Any, first: date, last: date) -> QuerySet[LeaveRequest]:
+    """Approved leave overlapping the days, scoped like ``leave_requests``."""
+    return leave_requests(actor=actor, status=LeaveRequest.Status.APPROVED).filter(start__lte=last, end__gte=first)
+
+
+def leave_requests_to_decide(*, actor: Any) -> QuerySet[LeaveRequest]:
+    """Pending requests the actor may decide, in one query (the rule of ``can_decide``)."""
+    own = own_employee(actor)
+    pending = leave_requests(actor=actor, status=LeaveRequest.Status.PENDING)
+    if own is not None:
+        pending = pending.exclude(employee=own)
+    if not permissions.can(actor, permissions.PEOPLE):
+        pending = pending.filter(employee__manager=own) if own else pending.none()
+    return pending

@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodStatusEnum": "apps.finance.models.Period.Status",
         "SpecialDeductionKindEnum": "apps.hr.models.SpecialDeduction.Kind",
         "PayrollItemKindEnum": "apps.hr.models.PayrollItem.Kind",
+        "ContractKindEnum": "apps.hr.models.EmploymentContract.Kind",
     },
 }
 

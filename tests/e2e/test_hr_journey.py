@@ -159,8 +159,28 @@ def _journey(port: str, browser: Any, firm: Firm) -> None:
     _sign_in(page, base, EMPLOYEE_EMAIL, EMPLOYEE_PASSWORD)
     page.click("nav.sidenav >> text=HR and payroll")
     page.wait_for_url(f"{base}/hr/")
-    assert page.locator("nav.hr-tabs a").all_inner_texts() == ["Overview", "My payslips"]
+    assert page.locator("nav.hr-tabs a").all_inner_texts() == ["Overview", "Leave", "Attendance", "My payslips"]
+    page.click("#check-in")
+    page.wait_for_url(f"{base}/hr/")
+    assert "Checked in at" in page.locator("#check-state").inner_text()
     shot(page, "10_employee_overview")
+
+    # 5a. The employee asks for sick leave; the working days show as the dates are picked (htmx).
+    page.click("nav.hr-tabs >> text=Leave")
+    page.wait_for_url(f"{base}/hr/leave/")
+    first = timezone.localdate().replace(day=1)
+    page.select_option("#id_leave_type", "sick")
+    page.fill("#id_start", first.isoformat())
+    page.fill("#id_end", first.replace(day=10).isoformat())
+    page.locator("#id_end").dispatch_event("change")
+    page.wait_for_selector("#leave-days strong")
+    assert "working day" in page.locator("#leave-days").inner_text()
+    shot(page, "10a_ask_for_leave")
+    page.click("#ask-leave button[type=submit]")
+    page.wait_for_url(f"{base}/hr/leave/")
+    assert page.locator("#my-leave tbody tr").count() == 1
+    assert "working day" in page.locator(".messages").inner_text()
+    shot(page, "10b_my_leave")
     page.click("nav.hr-tabs >> text=My payslips")
     page.wait_for_url(f"{base}/hr/my-payslips/")
     assert page.locator("#my-payslips tbody tr").count() == 1

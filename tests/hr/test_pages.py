@@ -3,16 +3,31 @@ back next to the fields, people see only their own payslips, and nothing crosses
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.finance.models import Voucher
-from apps.hr.models import Employee, HrRole, PayrollRun, Payslip, SpecialDeduction
+from apps.hr.contracts import contract_add
+from apps.hr.imports import employee_import_request, employee_import_run
+from apps.hr.leave import leave_request_create, leave_request_decide
+from apps.hr.models import (
+    AttendanceRecord,
+    Employee,
+    EmployeeImport,
+    EmploymentContract,
+    HrRole,
+    LeaveRequest,
+    PayrollRun,
+    Payslip,
+    SpecialDeduction,
+)
 from apps.hr.payroll import payroll_run_approve, payroll_run_compute, payroll_run_create, payroll_run_review
 from apps.hr.services import EmployeeInput, employee_create
 from tenants.models import Firm
@@ -359,3 +374,417 @@ def test_the_employee_and_payslip_lists_take_a_bounded_number_of_queries(
 
     assert employees.content.decode().count("/hr/employees/") >= 30
     assert slips.content.decode().count("/hr/payslips/") == 60  # number and name link to each
+
+
+# --- leave, attendance, employee edit, contracts, import, org chart ------------------------
+
+
+def _resident_id(index: int) -> str:
+    """A valid resident ID: 17 digits and the GB 11643 check character."""
+    body = f"51010419900101{index:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+def _linked(
+    firm: Firm, number: str, *, id_number: str, manager: Employee | None = None
+) -> tuple[Employee, User, Client]:
+    """An employee with a user account of their own (no HR role), signed in."""
+    user, client = _member(firm, email=f"{number.lower()}@alpha.example")
+    employee = _hire(firm, number, id_number=id_number, user=user)
+    if manager is not None:
+        with schema_context(firm.schema_name):
+            employee.manager = manager
+            employee.save(update_fields=["manager"])
+    return employee, user, client
+
+
+def _import(firm: Firm, content: str = "") -> EmployeeImport:
+    with schema_context(firm.schema_name):
+        return employee_import_request(actor=_owner(firm), name="员工.csv", content=(content or IMPORT_CSV).encode())
+
+
+def _later_state(firm: Firm) -> tuple[Any, ...]:
+    with schema_context(firm.schema_name):
+        return (
+            list(Employee.objects.order_by("pk").values_list("pk", "manager_id", "position", "base_salary")),
+            list(EmploymentContract.objects.values_list("pk", "end")),
+            list(EmployeeImport.objects.values_list("pk", "status")),
+            list(LeaveRequest.objects.values_list("pk", "status")),
+            AttendanceRecord.objects.count(),
+        )
+
+
+IMPORT_CSV = f"""工号,姓名,性别,身份证号,入职日期,基本工资,部门
+E200,张三,男,{IDS[3]},2026-03-01,9000,研发部
+E201,坏身份证,女,123456789012345678,2026-05-01,8000,研发部
+"""
+
+
+@pytest.mark.django_db
+def test_the_new_hr_pages_render_for_the_owner(owner_a_client: Client, firm_a: Firm) -> None:
+    employee = _hire(firm_a, "E1", id_number=IDS[1])
+    job = _import(firm_a)
+
+    for url in [
+        "/hr/",
+        "/hr/leave/",
+        "/hr/leave/approve/",
+        "/hr/leave/calendar/",
+        "/hr/leave/calendar/?month=2026-02",
+        "/hr/leave/calendar/?month=2031-01",  # no holiday schedule yet: still a page
+        "/hr/leave/calendar/?month=nonsense",
+        "/hr/leave/days/?start=2026-02-09&end=2026-02-13",
+        "/hr/attendance/",
+        "/hr/attendance/summary/",
+        "/hr/attendance/summary/?year=2026&month=2",
+        "/hr/attendance/summary/?year=1999&month=2",
+        f"/hr/employees/{employee.pk}/edit/",
+        "/hr/employees/contracts/",
+        "/hr/employees/contracts/?days=90",
+        "/hr/employees/import/",
+        f"/hr/employees/import/{job.pk}/",
+        f"/hr/employees/import/{job.pk}/progress/",
+        "/hr/employees/org-chart/",
+    ]:
+        response = owner_a_client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert b'style="' not in response.content, url
+        assert b"<script>" not in response.content, url  # the CSP forbids inline scripts
+    overview = owner_a_client.get("/hr/").content.decode()
+    assert 'id="expiring-count"' in overview
+    assert "check-card" not in overview  # the owner is no employee: nothing to check in
+    assert "not linked to an employee" in owner_a_client.get("/hr/leave/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_leave_and_attendance_pages_render_for_a_linked_employee(firm_a: Firm) -> None:
+    _employee, _user, client = _linked(firm_a, "E1", id_number=IDS[1])
+
+    for url in ["/hr/", "/hr/leave/", "/hr/leave/approve/", "/hr/leave/calendar/", "/hr/attendance/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b'style="' not in response.content, url
+    overview = client.get("/hr/").content.decode()
+    leave = client.get("/hr/leave/").content.decode()
+    assert 'id="check-in"' in overview
+    assert 'id="annual-balance"' in leave
+    assert 'id="ask-leave"' in leave
+    assert "/hr/employees/" not in leave  # the sub-navigation hides what they cannot open
+
+
+@pytest.mark.django_db
+def test_a_member_without_hr_role_gets_403_on_the_hr_only_pages_and_nothing_changes(firm_a: Firm) -> None:
+    employee = _hire(firm_a, "E1", id_number=IDS[1])
+    job = _import(firm_a)
+    _user, client = _member(firm_a)
+    before = _later_state(firm_a)
+
+    for url in [
+        "/hr/attendance/summary/",
+        f"/hr/employees/{employee.pk}/edit/",
+        "/hr/employees/contracts/",
+        "/hr/employees/import/",
+        f"/hr/employees/import/{job.pk}/",
+        f"/hr/employees/import/{job.pk}/progress/",
+        f"/hr/employees/import/{job.pk}/errors/",
+        "/hr/employees/org-chart/",
+    ]:
+        assert client.get(url).status_code == 403, url
+    posts = {
+        f"/hr/employees/{employee.pk}/edit/": {"position": "老板", "base_salary": "99999"},
+        f"/hr/employees/{employee.pk}/contracts/": {"kind": "open", "start": "2026-01-01"},
+        "/hr/employees/import/": {"file": SimpleUploadedFile("a.csv", IMPORT_CSV.encode())},
+    }
+    for url, body in posts.items():
+        assert client.post(url, body).status_code == 403, url
+    assert _later_state(firm_a) == before
+
+
+@pytest.mark.django_db
+def test_leave_is_asked_for_on_the_page_and_approved_by_the_manager_not_the_person(firm_a: Firm) -> None:
+    boss, _boss_user, boss_client = _linked(firm_a, "M1", id_number=IDS[1])
+    staff, _staff_user, staff_client = _linked(firm_a, "S1", id_number=IDS[2], manager=boss)
+
+    preview = staff_client.get("/hr/leave/days/?start=2026-02-09&end=2026-02-13")
+    asked = staff_client.post(
+        "/hr/leave/",
+        {"leave_type": "annual", "start": "2026-02-09", "end": "2026-02-13", "reason": "回家"},
+        follow=True,
+    )
+
+    assert "5 working days" in preview.content.decode()
+    assert "5 working days" in asked.content.decode()
+    with schema_context(firm_a.schema_name):
+        request = LeaveRequest.objects.get()
+        assert (request.employee_id, request.days, request.status) == (staff.pk, 5, "pending")
+    assert f"/hr/leave/{request.pk}/decide/" not in staff_client.get("/hr/leave/approve/").content.decode()
+    assert staff_client.post(f"/hr/leave/{request.pk}/decide/", {"decision": "approve"}).status_code == 404
+    with schema_context(firm_a.schema_name):
+        assert LeaveRequest.objects.get().status == "pending"
+
+    to_approve = boss_client.get("/hr/leave/approve/").content.decode()
+    decided = boss_client.post(f"/hr/leave/{request.pk}/decide/", {"decision": "approve", "note": "好的"})
+    calendar = boss_client.get("/hr/leave/calendar/?month=2026-02").content.decode()
+
+    assert f"/hr/leave/{request.pk}/decide/" in to_approve
+    assert decided.status_code == 302
+    with schema_context(firm_a.schema_name):
+        request.refresh_from_db()
+        assert (request.status, request.decision_note) == ("approved", "好的")
+    monday = calendar.split('data-day="2026-02-09"')[1].split("</td>")[0]
+    spring_festival = calendar.split('data-day="2026-02-17"')[1].split("</td>")[0]
+    assert staff.name in monday
+    assert "day-holiday" in calendar.split('data-day="2026-02-17"')[0].rsplit("<td", 1)[1]
+    assert staff.name not in spring_festival
+    assert 'id="annual-remaining">0<' in staff_client.get("/hr/leave/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_leave_form_error_comes_back_next_to_its_field(firm_a: Firm) -> None:
+    _staff, _user, client = _linked(firm_a, "S1", id_number=IDS[2])
+
+    response = client.post("/hr/leave/", {"leave_type": "annual", "start": "2026-02-13", "end": "2026-02-09"})
+
+    assert response.status_code == 400
+    field = response.content.decode().split('id="id_end"')[1].split("</div>")[0]
+    assert "cannot be before the first" in field
+    with schema_context(firm_a.schema_name):
+        assert not LeaveRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_future_leave_is_cancelled_from_the_page(firm_a: Firm) -> None:
+    _staff, _user, client = _linked(firm_a, "S1", id_number=IDS[2])
+    start = timezone.localdate() + timedelta(days=7)
+    with schema_context(firm_a.schema_name):
+        owner = _owner(firm_a)
+        request = leave_request_create(
+            actor=owner, employee=_staff, leave_type_code="sick", start=start, end=start + timedelta(days=2)
+        )
+
+    page = client.get("/hr/leave/").content.decode()
+    response = client.post(f"/hr/leave/{request.pk}/cancel/")
+
+    assert f"/hr/leave/{request.pk}/cancel/" in page
+    assert "data-confirm=" in page
+    assert response.status_code == 302
+    with schema_context(firm_a.schema_name):
+        assert LeaveRequest.objects.get().status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_check_in_and_out_through_the_pages(firm_a: Firm) -> None:
+    staff, _user, client = _linked(firm_a, "S1", id_number=IDS[2])
+
+    checked_in = client.post("/hr/attendance/check-in/", {"next": "/hr/"})
+    again = client.post("/hr/attendance/check-in/", follow=True)
+    checked_out = client.post("/hr/attendance/check-out/")
+
+    assert (checked_in.status_code, checked_in["Location"]) == (302, "/hr/")
+    assert "checked in today already" in again.content.decode()
+    assert checked_out.status_code == 302
+    with schema_context(firm_a.schema_name):
+        record = AttendanceRecord.objects.get()
+        assert (record.employee_id, record.day) == (staff.pk, timezone.localdate())
+        assert record.check_in is not None
+        assert record.check_out is not None
+    overview = client.get("/hr/").content.decode()
+    assert "checked out at" in overview
+    assert timezone.localdate().strftime("%Y-%m-%d") in client.get("/hr/attendance/").content.decode()
+    assert client.post("/hr/attendance/check-in/", {"next": "https://evil.example/"})["Location"] == "/hr/attendance/"
+
+
+@pytest.mark.django_db
+def test_the_employee_edit_page_sets_a_manager_and_refuses_a_loop(owner_a_client: Client, firm_a: Firm) -> None:
+    first = _hire(firm_a, "E1", id_number=IDS[1])
+    second = _hire(firm_a, "E2", id_number=IDS[2])
+    form = {"department": "研发部", "position": "工程师", "base_salary": "10,000.00", "allowances": "0"}
+
+    saved = owner_a_client.post(f"/hr/employees/{first.pk}/edit/", {**form, "manager": second.pk})
+    loop = owner_a_client.post(f"/hr/employees/{second.pk}/edit/", {**form, "manager": first.pk})
+
+    assert saved.status_code == 302
+    assert loop.status_code == 400
+    field = loop.content.decode().split('id="id_manager"')[1].split("</div>")[0]
+    assert "cannot report to themselves" in field
+    with schema_context(firm_a.schema_name):
+        assert Employee.objects.get(pk=first.pk).manager_id == second.pk
+        assert Employee.objects.get(pk=second.pk).manager_id is None
+    detail = owner_a_client.get(f"/hr/employees/{first.pk}/").content.decode()
+    assert f"/hr/employees/{first.pk}/edit/" in detail
+    assert second.name in detail.split('id="employee-manager"')[1].split("</dd>")[0]
+    org = owner_a_client.get("/hr/employees/org-chart/").content.decode()
+    assert org.index(second.name) < org.index(first.name)  # the manager above the report
+
+
+@pytest.mark.django_db
+def test_a_contract_added_on_the_page_ending_soon_is_listed(owner_a_client: Client, firm_a: Firm) -> None:
+    employee = _hire(firm_a, "E1", id_number=IDS[1])
+    today = timezone.localdate()
+    body = {
+        "kind": "fixed",
+        "start": (today - timedelta(days=700)).isoformat(),
+        "end": (today + timedelta(days=20)).isoformat(),
+        "signed_on": "",
+        "note": "第一份",
+    }
+
+    added = owner_a_client.post(f"/hr/employees/{employee.pk}/contracts/", body)
+    refused = owner_a_client.post(f"/hr/employees/{employee.pk}/contracts/", {**body, "end": ""})
+
+    assert added.status_code == 302
+    assert refused.status_code == 400
+    assert "fixed-term contract has an end date" in refused.content.decode()
+    with schema_context(firm_a.schema_name):
+        assert EmploymentContract.objects.count() == 1
+    assert "第一份" in owner_a_client.get(f"/hr/employees/{employee.pk}/").content.decode()
+    listed = owner_a_client.get("/hr/employees/contracts/").content.decode()
+    not_yet = owner_a_client.get("/hr/employees/contracts/?days=10").content.decode()
+    link = f"/hr/employees/{employee.pk}/"
+    assert link in listed.split('id="expiring-table"')[1].split("</table>")[0]
+    assert link not in not_yet.split('id="expiring-table"')[1].split("</table>")[0]
+    overview = owner_a_client.get("/hr/").content.decode()
+    assert '<span class="tile-number">1</span>' in overview.split('id="expiring-count"')[1][:200]
+
+
+@pytest.mark.django_db
+def test_an_import_is_uploaded_then_shows_progress_results_and_errors(owner_a_client: Client, firm_a: Firm) -> None:
+    upload = SimpleUploadedFile("员工.csv", IMPORT_CSV.encode("gb18030"), content_type="text/csv")
+
+    response = owner_a_client.post("/hr/employees/import/", {"file": upload})
+
+    with schema_context(firm_a.schema_name):
+        job = EmployeeImport.objects.get()
+        EmployeeImport.objects.filter(pk=job.pk).update(status=EmployeeImport.Status.RUNNING, rows=2, done_rows=1)
+    assert response["Location"] == f"/hr/employees/import/{job.pk}/"
+    running = owner_a_client.get(f"/hr/employees/import/{job.pk}/progress/").content.decode()
+    assert 'hx-trigger="every 2s"' in running
+    assert 'value="50"' in running
+
+    with schema_context(firm_a.schema_name):
+        employee_import_run(import_id=job.pk)  # as the worker would
+    page = owner_a_client.get(f"/hr/employees/import/{job.pk}/").content.decode()
+    done = owner_a_client.get(f"/hr/employees/import/{job.pk}/progress/").content.decode()
+    report = owner_a_client.get(f"/hr/employees/import/{job.pk}/errors/")
+
+    assert "hx-trigger" not in done
+    assert 'id="import-imported">1<' in page
+    assert 'id="import-error-count">1<' in page
+    assert '<td class="num">3</td>' in page.split('id="import-errors"')[1]
+    assert f"/hr/employees/import/{job.pk}/errors/" in page
+    assert report["Content-Type"].startswith("text/csv")
+    assert "attachment" in report["Content-Disposition"]
+    assert "3," in report.content.decode("utf-8-sig")
+    assert f"/hr/employees/import/{job.pk}/" in owner_a_client.get("/hr/employees/import/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_file_without_the_required_columns_is_refused_on_the_form(owner_a_client: Client, firm_a: Firm) -> None:
+    upload = SimpleUploadedFile("员工.csv", "工号,姓名\nE1,张三\n".encode(), content_type="text/csv")
+
+    response = owner_a_client.post("/hr/employees/import/", {"file": upload})
+
+    assert response.status_code == 400
+    assert "Missing columns" in response.content.decode()
+    with schema_context(firm_a.schema_name):
+        assert not EmployeeImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_firm_a_leave_import_and_employee_ids_are_not_found_on_firm_b(
+    owner_b_client: Client, firm_a: Firm, firm_b: Firm
+) -> None:
+    employee = _hire(firm_a, "E1", id_number=IDS[1])
+    job = _import(firm_a)
+    with schema_context(firm_a.schema_name):
+        request = leave_request_create(
+            actor=_owner(firm_a),
+            employee=employee,
+            leave_type_code="sick",
+            start=date(2026, 3, 2),
+            end=date(2026, 3, 3),
+        )
+    before = _later_state(firm_a)
+
+    for url in [
+        f"/hr/employees/{employee.pk}/edit/",
+        f"/hr/employees/import/{job.pk}/",
+        f"/hr/employees/import/{job.pk}/progress/",
+        f"/hr/employees/import/{job.pk}/errors/",
+    ]:
+        assert owner_b_client.get(url).status_code == 404, url
+    for url, body in {
+        f"/hr/leave/{request.pk}/decide/": {"decision": "approve"},
+        f"/hr/leave/{request.pk}/cancel/": {},
+        f"/hr/employees/{employee.pk}/edit/": {"base_salary": "1"},
+        f"/hr/employees/{employee.pk}/contracts/": {"kind": "open", "start": "2026-01-01"},
+    }.items():
+        assert owner_b_client.post(url, body).status_code == 404, url
+    assert _later_state(firm_a) == before
+    assert employee.name not in owner_b_client.get("/hr/leave/calendar/?month=2026-03").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_calendar_summary_and_org_chart_take_a_bounded_number_of_queries(
+    owner_a_client: Client, firm_a: Firm, django_assert_max_num_queries: Any
+) -> None:
+    with schema_context(firm_a.schema_name):
+        owner = _owner(firm_a)
+        boss = None
+        for index in range(30):
+            employee = employee_create(
+                actor=owner,
+                data=EmployeeInput(
+                    number=f"E{index:03d}",
+                    name=f"员工{index}",
+                    gender="f",
+                    id_number=_resident_id(index),
+                    hire_date=date(2025, 1, 1),
+                    base_salary="9000",
+                    department=f"部门{index % 4}",
+                ),
+            )
+            if boss is None:
+                boss = employee
+            else:
+                employee.manager = boss
+                employee.save(update_fields=["manager"])
+            request = leave_request_create(
+                actor=owner, employee=employee, leave_type_code="sick", start=date(2026, 2, 9), end=date(2026, 2, 10)
+            )
+            leave_request_decide(actor=owner, request=request, approve=True)
+            AttendanceRecord.objects.create(
+                employee=employee, day=date(2026, 2, 11), check_in=timezone.now(), check_out=timezone.now()
+            )
+        contract_add(actor=owner, employee=employee, kind="open", start=date(2025, 1, 1))
+
+    # Each query counts twice: django-tenants sets the search path before it.
+    with django_assert_max_num_queries(8):
+        calendar = owner_a_client.get("/hr/leave/calendar/?month=2026-02")
+    with django_assert_max_num_queries(20):  # the first look creates the default work schedule
+        summary = owner_a_client.get("/hr/attendance/summary/?year=2026&month=2")
+    with django_assert_max_num_queries(8):
+        org = owner_a_client.get("/hr/employees/org-chart/")
+
+    assert calendar.content.decode().count("员工") >= 60  # 30 people on two days
+    assert summary.content.decode().count("/hr/employees/") >= 30
+    assert org.content.decode().count("/hr/employees/") >= 30
+
+
+@pytest.mark.django_db
+def test_hr_changes_the_work_schedule_and_a_bad_one_is_refused(owner_a_client: Client, firm_a: Firm) -> None:
+    from apps.hr.models import WorkSchedule
+
+    saved = owner_a_client.post(
+        "/hr/attendance/schedule/", {"start": "08:30", "end": "17:30", "grace_minutes": "10", "feeds_payroll": "on"}
+    )
+    refused = owner_a_client.post(
+        "/hr/attendance/schedule/", {"start": "18:00", "end": "09:00", "grace_minutes": "10"}, follow=True
+    )
+
+    assert saved.status_code == 302
+    assert "Work ends after it starts." in refused.content.decode()
+    with schema_context(firm_a.schema_name):
+        plan = WorkSchedule.objects.get()
+        assert (plan.start.hour, plan.end.hour, plan.grace_minutes, plan.feeds_payroll) == (8, 17, 10, True)
