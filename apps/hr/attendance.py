@@ -103,9 +103,13 @@ class MonthSummary:
 def month_summaries(*, actor: Any, year: int, month: int, employees: list[Employee]) -> dict[int, MonthSummary]:
     """Per person: working days, present, on leave, absent (no record, no leave), late, overtime hours.
 
-    Three queries for the whole firm, whatever its size.
+    Three queries for the whole firm, whatever its size. HR sees anyone; a manager the people
+    who report to them.
     """
-    permissions.require(actor, permissions.PEOPLE)
+    if not permissions.can(actor, permissions.PEOPLE):
+        team = {e.pk for e in team_members(actor=actor)}
+        if not team or any(e.pk not in team for e in employees):
+            permissions.require(actor, permissions.PEOPLE)
     first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
     plan = schedule()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
@@ -156,6 +160,21 @@ def _overtime(record: AttendanceRecord, day: date, plan: WorkSchedule, working: 
     seconds = (record.check_out - start).total_seconds()
     halves = int(seconds // 1800) if seconds > 0 else 0
     return Decimal(halves) / 2
+
+
+def team_members(*, actor: Any) -> QuerySet[Employee]:
+    """Whose attendance this person may follow: everyone employed for HR, their reports for a
+    manager, nobody otherwise."""
+    if permissions.can(actor, permissions.PEOPLE):
+        return Employee.objects.filter(status=Employee.Status.ACTIVE).select_related("department").order_by("number")
+    own = own_employee(actor)
+    if own is None:
+        return Employee.objects.none()
+    return (
+        Employee.objects.filter(manager=own, status=Employee.Status.ACTIVE)
+        .select_related("department")
+        .order_by("number")
+    )
 
 
 def attendance_list(*, actor: Any, day: date) -> QuerySet[AttendanceRecord]:

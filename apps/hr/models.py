@@ -459,3 +459,31 @@ class EmployeeImport(models.Model):
     @property
     def progress(self) -> int:
         return 100 if self.status == self.Status.DONE else (self.done_rows * 100 // self.rows if self.rows else 0)
+
+
+class PayrollOpening(models.Model):
+    """What a person earned, paid in and had withheld this year before the firm ran payroll in
+    ParkSuite: the starting year-to-date figures of the cumulative method."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="payroll_openings")
+    year = models.PositiveSmallIntegerField(_("year"))
+    up_to_month = models.PositiveSmallIntegerField(_("up to and including month"))
+    income = money(_("cumulative income"))
+    special = money(_("cumulative social insurance and housing fund"))
+    additional = money(_("cumulative special additional deductions"))
+    withheld = money(_("tax withheld"))
+
+    class Meta:
+        verbose_name = _("payroll opening figures")
+        verbose_name_plural = _("payroll opening figures")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "year"], name="hr_opening_one_per_year"),
+            models.CheckConstraint(condition=Q(up_to_month__gte=1, up_to_month__lte=11), name="hr_opening_month_valid"),
+            models.CheckConstraint(
+                condition=Q(income__gte=0, special__gte=0, additional__gte=0, withheld__gte=0),
+                name="hr_opening_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.year}"

@@ -27,7 +27,15 @@ from core.errors import Conflict, NotFound, ValidationFailed
 
 from . import attendance, permissions
 from .contributions import Policy, contributions
-from .models import Employee, PayrollItem, PayrollRun, Payslip, SocialInsurancePolicy, SpecialDeduction
+from .models import (
+    Employee,
+    PayrollItem,
+    PayrollOpening,
+    PayrollRun,
+    Payslip,
+    SocialInsurancePolicy,
+    SpecialDeduction,
+)
 from .tax import DATA, ZERO, YearToDate, bonus_separate_tax, cumulative_withholding, fen
 
 
@@ -88,7 +96,7 @@ def _history(year: int, month: int) -> dict[int, _History]:
             withheld=Sum("income_tax"),
         )
     )
-    return {
+    found = {
         row["employee_id"]: _History(
             income=row["income"] or ZERO,
             special=(row["pension"] or ZERO)
@@ -100,6 +108,14 @@ def _history(year: int, month: int) -> dict[int, _History]:
         )
         for row in rows
     }
+    # Figures from before the firm's first run in ParkSuite start the year where no run covers them.
+    for opening in PayrollOpening.objects.filter(year=year, up_to_month__lt=month):
+        before = found.setdefault(opening.employee_id, _History())
+        before.income += opening.income
+        before.special += opening.special
+        before.additional += opening.additional
+        before.withheld += opening.withheld
+    return found
 
 
 @transaction.atomic
@@ -450,3 +466,48 @@ def payroll_run_get(*, actor: Any, run_id: Any) -> PayrollRun:
     if run is None:
         raise NotFound(_("No such payroll run."))
     return run
+
+
+@transaction.atomic
+def payroll_opening_set(
+    *,
+    actor: Any,
+    employee: Employee,
+    year: int,
+    up_to_month: int,
+    income: Any,
+    special: Any = "0",
+    additional: Any = "0",
+    withheld: Any = "0",
+) -> PayrollOpening:
+    """Start a person's year from figures paid outside ParkSuite (from the former payroll or the
+    tax bureau's records), so the cumulative tax of the first run here is right."""
+    permissions.require(actor, permissions.PAYROLL)
+    errors: dict[str, list[str]] = {}
+    if not 1 <= int(up_to_month) <= 11:
+        errors["up_to_month"] = [_("Choose a month from January to November.")]
+    values: dict[str, Decimal] = {}
+    for name, raw in (("income", income), ("special", special), ("additional", additional), ("withheld", withheld)):
+        try:
+            value = Decimal(str(raw).replace(",", "").strip() or "0")
+            if not value.is_finite() or value < 0 or value != fen(value) or value > Decimal("99999999"):
+                raise ValueError
+            values[name] = value
+        except (ArithmeticError, ValueError):
+            errors[name] = [_("Enter an amount of zero or more with at most two decimals.")]
+    if errors:
+        raise ValidationFailed(_("The opening figures could not be saved."), fields=errors)
+    covered = PayrollRun.objects.filter(year=year, month__lte=up_to_month, status=PayrollRun.Status.APPROVED)
+    if covered.exists():
+        raise Conflict(
+            _(
+                "Payroll in ParkSuite already covers part of these months; opening figures only cover the months "
+                "before the first run here."
+            ),
+            code="opening_overlaps_runs",
+        )
+    opening, _created = PayrollOpening.objects.update_or_create(
+        employee=employee, year=year, defaults={"up_to_month": up_to_month, **values}
+    )
+    audit_record(action="hr.payroll_opening_set", actor=actor, obj=employee, year=year, up_to_month=up_to_month)
+    return opening

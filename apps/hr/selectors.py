@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.errors import NotFound
 
 from . import permissions
-from .models import Employee, PayrollItem, PayrollRun, Payslip, SpecialDeduction
+from .models import Employee, PayrollItem, PayrollRun, Payslip, SocialInsurancePolicy, SpecialDeduction
 
 
 def mask_id(number: str) -> str:
@@ -49,6 +49,11 @@ def employee_get(*, actor: Any, employee_id: Any) -> Employee:
     if employee is None:
         raise NotFound(_("No such employee."))
     return employee
+
+
+def policy_list(*, actor: Any) -> QuerySet[SocialInsurancePolicy]:
+    permissions.require(actor, permissions.PAYROLL)
+    return SocialInsurancePolicy.objects.order_by("city", "-effective_from")
 
 
 def payroll_run_list(*, actor: Any) -> QuerySet[PayrollRun]:

@@ -233,3 +233,74 @@ def employee_update(
     employee.save()
     audit_record(action="hr.employee_updated", actor=actor, obj=employee, number=employee.number)
     return employee
+
+
+POLICY_RATES = (
+    "pension_employer",
+    "pension_employee",
+    "medical_employer",
+    "medical_employee",
+    "unemployment_employer",
+    "unemployment_employee",
+    "work_injury_employer",
+)
+
+
+@transaction.atomic
+def social_insurance_policy_save(
+    *,
+    actor: Any,
+    city: str,
+    effective_from: date,
+    base_floor: Any,
+    base_cap: Any,
+    housing_fund_floor: Any,
+    housing_fund_cap: Any,
+    source: str = "",
+    **rates: Any,
+) -> SocialInsurancePolicy:
+    """Record a city's rates and bases from a date (the city publishes new ones each year, usually
+    in July); saving the same city and date again corrects that row. Runs already approved keep
+    what they computed."""
+    permissions.require(actor, permissions.PAYROLL)
+    errors: dict[str, list[str]] = {}
+    city = (city or "").strip().lower()
+    if not re.fullmatch(r"[a-z_]{2,20}", city):
+        errors["city"] = [_("Name the city in 2 to 20 lowercase letters, e.g. chengdu.")]
+    amounts = {
+        name: _amount(value, name, errors)
+        for name, value in (
+            ("base_floor", base_floor),
+            ("base_cap", base_cap),
+            ("housing_fund_floor", housing_fund_floor),
+            ("housing_fund_cap", housing_fund_cap),
+        )
+    }
+    if not errors and amounts["base_cap"] < amounts["base_floor"]:
+        errors["base_cap"] = [_("The cap cannot be below the floor.")]
+    if not errors and amounts["housing_fund_cap"] < amounts["housing_fund_floor"]:
+        errors["housing_fund_cap"] = [_("The cap cannot be below the floor.")]
+    rate_values: dict[str, Decimal] = {}
+    for name in POLICY_RATES:
+        value = _amount(rates.get(name, "0"), name, errors, places="0.0001")
+        if value > Decimal("0.5"):
+            errors.setdefault(name, []).append(_("A rate above 50% is surely a typo: enter 0.08 for 8%."))
+        rate_values[name] = value
+    unknown = set(rates) - set(POLICY_RATES)
+    if unknown:
+        errors["rates"] = [_("Unknown rates: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    if errors:
+        raise ValidationFailed(_("The policy could not be saved."), fields=errors)
+    policy, _created = SocialInsurancePolicy.objects.update_or_create(
+        city=city,
+        effective_from=effective_from,
+        defaults={"source": (source or "").strip()[:300], **amounts, **rate_values},
+    )
+    audit_record(
+        action="hr.social_insurance_policy_saved",
+        actor=actor,
+        obj=policy,
+        city=city,
+        effective_from=str(effective_from),
+    )
+    return policy

@@ -609,13 +609,16 @@ def attendance_mine(request: HttpRequest) -> HttpResponse:
     return _page(request, "hr/attendance_mine.html", context)
 
 
-@hr_page(permissions.PEOPLE)
+@hr_page(None)
 def attendance_summary(request: HttpRequest) -> HttpResponse:
+    """HR: everyone; a manager: their team; anyone else is refused."""
     today = timezone.localdate()
     years = known_years()
     form = SummaryMonthForm(request.GET or {"year": today.year, "month": today.month}, years=years)
     year, month = (form.cleaned_data["year"], form.cleaned_data["month"]) if form.is_valid() else (None, None)
-    employees = list(selectors.employee_list(actor=request.user, status=Employee.Status.ACTIVE)[: MAX_ROWS + 1])
+    employees = list(attendance.team_members(actor=request.user)[: MAX_ROWS + 1])
+    if not employees and not permissions.can(request.user, permissions.PEOPLE):
+        return _forbidden(request, _("Only HR staff and managers see a monthly attendance summary."))
     capped = len(employees) > MAX_ROWS
     employees = employees[:MAX_ROWS]
     rows: list[tuple[Employee, attendance.MonthSummary]] = []

@@ -264,3 +264,36 @@ def test_employee_import_and_contracts_through_the_api(
     )
     assert isinstance(owner_a_client.get("/api/v1/hr/contracts/expiring/?days=366").json(), list)
     assert owner_b_client.get("/api/v1/hr/contracts/expiring/").json() == []
+
+
+@pytest.mark.django_db
+def test_payroll_keeps_each_citys_policy_by_effective_date(owner_a_client: Client, firm_a: Firm) -> None:
+    policy = {
+        "city": "chengdu",
+        "effective_from": "2026-07-01",
+        "source": "成都 2026 notice",
+        "base_floor": "4300",
+        "base_cap": "21500",
+        "pension_employer": "0.16",
+        "pension_employee": "0.08",
+        "medical_employer": "0.075",
+        "medical_employee": "0.02",
+        "unemployment_employer": "0.006",
+        "unemployment_employee": "0.004",
+        "work_injury_employer": "0.002",
+        "housing_fund_floor": "2100",
+        "housing_fund_cap": "28000",
+    }
+
+    saved = _post(owner_a_client, "/api/v1/hr/social-insurance-policies/", policy)
+    corrected = _post(owner_a_client, "/api/v1/hr/social-insurance-policies/", {**policy, "base_floor": "4350"})
+    typo = _post(owner_a_client, "/api/v1/hr/social-insurance-policies/", {**policy, "pension_employee": "8"})
+    upside_down = _post(owner_a_client, "/api/v1/hr/social-insurance-policies/", {**policy, "base_cap": "100"})
+
+    assert saved.status_code == 200, saved.json()
+    assert corrected.json().get("id") == saved.json()["id"], corrected.json()
+    assert corrected.json()["base_floor"] == "4350.00"
+    assert typo.status_code == 400
+    assert upside_down.status_code == 400
+    cities = owner_a_client.get("/api/v1/hr/social-insurance-policies/").json()
+    assert [row["effective_from"] for row in cities] == ["2026-07-01", "2024-07-01"]

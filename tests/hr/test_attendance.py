@@ -12,7 +12,7 @@ from apps.accounts.models import User
 from apps.hr import attendance, payroll
 from apps.hr.leave import leave_request_create, leave_request_decide
 from apps.hr.models import AttendanceRecord, Employee, Payslip, WorkSchedule
-from core.errors import Conflict
+from core.errors import Conflict, NotAllowed
 from tests.conftest import PASSWORD
 from tests.hr.conftest import D, hire
 
@@ -88,3 +88,22 @@ def test_attendance_feeds_payroll_only_when_the_firm_turns_it_on(owner: User) ->
     slip = Payslip.objects.get(run=run, employee=employee)
     assert (slip.overtime_pay, slip.absence_deduction, slip.gross) == (D("1375.00"), D("1000.00"), D("22125.00"))
     assert Decimal(slip.gross) == D("21750") + D("1375") - D("1000")
+
+
+def test_a_manager_follows_the_teams_attendance_but_not_others(owner: User) -> None:
+    boss = hire(owner, "M001", salary="20000", id_index=1)
+    boss_user = User.objects.create_user("boss@alpha.example", PASSWORD, full_name="Boss")
+    boss.user = boss_user
+    boss.save()
+    report = hire(owner, "S001", salary="9000", id_index=2)
+    report.manager = boss
+    report.save()
+    stranger = hire(owner, "S002", salary="9000", id_index=3)
+
+    team = list(attendance.team_members(actor=boss_user))
+    summaries = attendance.month_summaries(actor=boss_user, year=2026, month=3, employees=team)
+
+    assert [e.number for e in team] == ["S001"]
+    assert list(summaries) == [report.pk]
+    with pytest.raises(NotAllowed):
+        attendance.month_summaries(actor=boss_user, year=2026, month=3, employees=[stranger])

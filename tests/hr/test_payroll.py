@@ -170,3 +170,37 @@ def test_managers_cannot_form_a_loop_and_a_leave_date_marks_the_person_as_left(o
         employee_update(actor=owner, employee=boss, manager=staff)
     employee_update(actor=owner, employee=staff, manager=boss, leave_date=date(2026, 1, 31))
     assert Employee.objects.get(pk=staff.pk).status == Employee.Status.LEFT
+
+
+def test_opening_figures_start_the_year_of_a_firm_that_moves_payroll_mid_year(owner: User) -> None:
+    from apps.hr.payroll import payroll_opening_set
+
+    employee = hire(owner, "E001", salary="10000", hired=date(2024, 5, 1))
+    # January-October were paid elsewhere: 100,000 income, 15,400 social insurance and fund,
+    # 3,200 withheld. November here: 110,000 - 55,000 - 16,940 = 38,060 taxable, 10% - 2,520 = 1,286,
+    # less 3,200 already withheld: nothing more this month.
+    payroll_opening_set(
+        actor=owner, employee=employee, year=2026, up_to_month=10, income="100000", special="15400", withheld="3200"
+    )
+    run = payroll.payroll_run_create(actor=owner, year=2026, month=11)
+
+    payroll.payroll_run_compute(actor=owner, run=run)
+
+    slip = Payslip.objects.get(run=run)
+    assert (slip.ytd_income, slip.ytd_special, slip.withheld_before, slip.ytd_months) == (
+        D("110000.00"),
+        D("16940.00"),
+        D("3200.00"),
+        11,
+    )
+    assert (slip.ytd_taxable, slip.ytd_tax, slip.income_tax) == (D("38060.00"), D("1286.00"), D("0.00"))
+
+
+def test_opening_figures_cannot_overlap_months_paid_here(owner: User) -> None:
+    from apps.hr.payroll import payroll_opening_set
+
+    employee = hire(owner, "E001", salary="10000")
+    _approved(owner, 2026, 1)
+
+    with pytest.raises(Conflict):
+        payroll_opening_set(actor=owner, employee=employee, year=2026, up_to_month=3, income="1")

@@ -5,7 +5,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Employee, EmployeeImport, EmploymentContract, PayrollItem, PayrollRun, Payslip, SpecialDeduction
+from ..models import (
+    Employee,
+    EmployeeImport,
+    EmploymentContract,
+    PayrollItem,
+    PayrollRun,
+    Payslip,
+    SocialInsurancePolicy,
+    SpecialDeduction,
+)
 from ..payslips import pay_lines, tax_lines
 from ..selectors import mask_account, mask_id
 
@@ -276,3 +285,36 @@ class ImportOutputSerializer(serializers.ModelSerializer[EmployeeImport]):
 
 class ImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class PolicySerializer(serializers.ModelSerializer[SocialInsurancePolicy]):
+    class Meta:
+        model = SocialInsurancePolicy
+        fields = [
+            "id",
+            "city",
+            "effective_from",
+            "source",
+            "base_floor",
+            "base_cap",
+            "pension_employer",
+            "pension_employee",
+            "medical_employer",
+            "medical_employee",
+            "unemployment_employer",
+            "unemployment_employee",
+            "work_injury_employer",
+            "housing_fund_floor",
+            "housing_fund_cap",
+        ]
+        read_only_fields = ["id"]
+        validators: list[Any] = []  # the same city and date again corrects that row
+
+
+class OpeningSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2099)
+    up_to_month = serializers.IntegerField(min_value=1, max_value=11)
+    income = serializers.DecimalField(max_digits=14, decimal_places=2)
+    special = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, default=Decimal(0))
+    additional = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, default=Decimal(0))
+    withheld = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, default=Decimal(0))

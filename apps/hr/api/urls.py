@@ -13,6 +13,8 @@ urlpatterns = [
         name="special_deductions",
     ),
     path("employees/<int:employee_id>/contracts/", views.ContractCreateApi.as_view(), name="contracts"),
+    path("employees/<int:employee_id>/payroll-opening/", views.OpeningSaveApi.as_view(), name="payroll_opening"),
+    path("social-insurance-policies/", views.PolicyListSaveApi.as_view(), name="policies"),
     path("contracts/expiring/", views.ContractsExpiringApi.as_view(), name="contracts_expiring"),
     path("employee-imports/", views.EmployeeImportCreateApi.as_view(), name="employee_imports"),
     path("employee-imports/<int:import_id>/", views.EmployeeImportDetailApi.as_view(), name="employee_import"),

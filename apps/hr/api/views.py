@@ -36,10 +36,12 @@ from .serializers import (
     LeaveRequestInputSerializer,
     LeaveRequestOutputSerializer,
     MonthQuerySerializer,
+    OpeningSerializer,
     PayrollItemInputSerializer,
     PayrollRunInputSerializer,
     PayrollRunOutputSerializer,
     PayslipOutputSerializer,
+    PolicySerializer,
     SpecialDeductionInputSerializer,
     SpecialDeductionOutputSerializer,
 )
@@ -361,7 +363,7 @@ class AttendanceSummaryApi(APIView):
         actor = acting_user(request)
         serializer = MonthQuerySerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
-        employees = list(selectors.employee_list(actor=actor, status="active"))
+        employees = list(attendance.team_members(actor=actor)[:2000])
         summaries = attendance.month_summaries(actor=actor, employees=employees, **serializer.validated_data)
         rows = [
             {**vars(summaries[employee.pk]), "employee_number": employee.number, "employee_name": employee.name}
@@ -439,3 +441,41 @@ class EmployeeImportErrorsApi(APIView):
         response = HttpResponse(imports.error_report(job), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
+
+
+# --- payroll settings ---------------------------------------------------------------------
+
+
+class PolicyListSaveApi(APIView):
+    """Social insurance and housing fund policies per city and effective date (payroll role).
+
+    POST records a new effective date, or corrects the row of the same city and date.
+    """
+
+    required_scopes = {"GET": "hr:read", "POST": "hr:write"}
+
+    @extend_schema(responses={200: PolicySerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(PolicySerializer(selectors.policy_list(actor=acting_user(request)), many=True).data)
+
+    @extend_schema(request=PolicySerializer, responses={200: PolicySerializer})
+    def post(self, request: Request) -> Response:
+        serializer = PolicySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        policy = services.social_insurance_policy_save(actor=acting_user(request), **serializer.validated_data)
+        return Response(PolicySerializer(policy).data)
+
+
+class OpeningSaveApi(APIView):
+    """Year-to-date figures paid before payroll moved to ParkSuite, for one person and year."""
+
+    required_scopes = WRITE
+
+    @extend_schema(request=OpeningSerializer, responses={200: OpeningSerializer})
+    def post(self, request: Request, employee_id: int) -> Response:
+        actor = acting_user(request)
+        employee = selectors.employee_get(actor=actor, employee_id=employee_id)
+        serializer = OpeningSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        opening = payroll.payroll_opening_set(actor=actor, employee=employee, **serializer.validated_data)
+        return Response(OpeningSerializer(opening).data)
