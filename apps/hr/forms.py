@@ -279,3 +279,12 @@ class WorkScheduleForm(forms.Form):
             "counts as unpaid absence."
         ),
     )
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label=_("Department"), max_length=100)
+    parent = forms.ChoiceField(label=_("Part of"), required=False)
+
+    def __init__(self, *args: Any, parents: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("Top level")), *((name, name) for name in parents)]  # type: ignore[attr-defined]

@@ -3,15 +3,25 @@ everyone sees their own payslips and nobody else's."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 
 from . import permissions
-from .models import Employee, PayrollItem, PayrollRun, Payslip, SocialInsurancePolicy, SpecialDeduction
+from .models import (
+    Department,
+    Employee,
+    PayrollItem,
+    PayrollRun,
+    Payslip,
+    SocialInsurancePolicy,
+    SpecialDeduction,
+)
 
 
 def mask_id(number: str) -> str:
@@ -113,3 +123,38 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@dataclass(frozen=True)
+class DepartmentNode:
+    department: Department
+    depth: int
+    headcount: int  # employed people in it
+    total: int  # in it and every department below it
+
+
+def department_tree(*, actor: Any) -> list[DepartmentNode]:
+    """Departments in tree order with their headcounts (two queries)."""
+    permissions.require(actor, permissions.PEOPLE)
+    departments = list(Department.objects.order_by("name"))
+    counts = dict(
+        Employee.objects.filter(status=Employee.Status.ACTIVE, department__isnull=False)
+        .values_list("department")
+        .annotate(n=Count("id"))
+    )
+    children: dict[int | None, list[Department]] = defaultdict(list)
+    for department in departments:
+        children[department.parent_id].append(department)
+
+    def total(department: Department) -> int:
+        return counts.get(department.pk, 0) + sum(total(child) for child in children[department.pk])
+
+    ordered: list[DepartmentNode] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for department in children[parent_id]:
+            ordered.append(DepartmentNode(department, depth, counts.get(department.pk, 0), total(department)))
+            walk(department.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered

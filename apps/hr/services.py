@@ -304,3 +304,30 @@ def social_insurance_policy_save(
         effective_from=str(effective_from),
     )
     return policy
+
+
+@transaction.atomic
+def department_save(*, actor: Any, name: str, parent: str = "") -> Department:
+    """Create a department, or move it under another one (departments form a tree)."""
+    permissions.require(actor, permissions.PEOPLE)
+    name, parent = (name or "").strip(), (parent or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(_("Name the department (at most 100 characters)."), fields={"name": [_("Required.")]})
+    department, _created = Department.objects.select_for_update().get_or_create(name=name)
+    above = None
+    if parent:
+        above = Department.objects.filter(name=parent).first()
+        if above is None:
+            raise ValidationFailed(_("Choose an existing department."), fields={"parent": [_("Unknown department.")]})
+        node: Department | None = above
+        while node is not None:
+            if node.pk == department.pk:
+                raise ValidationFailed(
+                    _("A department cannot sit under itself, directly or through others."),
+                    fields={"parent": [_("That would make a loop.")]},
+                )
+            node = node.parent
+    department.parent = above
+    department.save(update_fields=["parent"])
+    audit_record(action="hr.department_saved", actor=actor, obj=department, parent=parent)
+    return department

@@ -14,6 +14,7 @@ urlpatterns = [
     path("employees/import/<int:import_id>/progress/", views.import_progress, name="import_progress"),
     path("employees/import/<int:import_id>/errors/", views.import_errors, name="import_errors"),
     path("employees/org-chart/", views.org_chart, name="org_chart"),
+    path("departments/", views.department_save, name="department_save"),
     path("employees/<int:employee_id>/", views.employee_detail, name="employee_detail"),
     path("employees/<int:employee_id>/edit/", views.employee_edit, name="employee_edit"),
     path("employees/<int:employee_id>/contracts/", views.contract_add, name="contract_add"),

@@ -36,6 +36,7 @@ from . import attendance, contracts, imports, leave, payroll, permissions, selec
 from .forms import (
     ContractForm,
     DaysForm,
+    DepartmentForm,
     EmployeeEditForm,
     EmployeeForm,
     EmployeeImportForm,
@@ -867,14 +868,30 @@ def _org_tokens(employees: list[Employee]) -> list[OrgToken]:
 @hr_page(permissions.PEOPLE)
 def org_chart(request: HttpRequest) -> HttpResponse:
     employees = _active_employees(request)  # one query, departments joined
-    departments: dict[str, int] = defaultdict(int)
-    for e in employees:
-        departments[e.department.name if e.department else ""] += 1
+    nodes = selectors.department_tree(actor=request.user)
     context = {
         "nav": "employees",
         "employee_tab": "org",
-        "departments": sorted(departments.items(), key=lambda item: (item[0] == "", item[0])),
+        "department_nodes": nodes,
+        "unassigned": sum(1 for e in employees if e.department_id is None),
+        "department_form": DepartmentForm(parents=[node.department.name for node in nodes]),
         "tokens": _org_tokens(employees),
         "count": len(employees),
     }
     return _page(request, "hr/org_chart.html", context)
+
+
+@hr_page(permissions.PEOPLE)
+@require_POST
+def department_save(request: HttpRequest) -> HttpResponse:
+    form = DepartmentForm(
+        request.POST, parents=[node.department.name for node in selectors.department_tree(actor=request.user)]
+    )
+    if form.is_valid():
+        with reported(request) as outcome:
+            services.department_save(actor=request.user, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("The department %(name)s is saved.") % {"name": form.cleaned_data["name"]})
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(f"{reverse('hr:org_chart')}#departments")

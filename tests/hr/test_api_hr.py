@@ -297,3 +297,27 @@ def test_payroll_keeps_each_citys_policy_by_effective_date(owner_a_client: Clien
     assert upside_down.status_code == 400
     cities = owner_a_client.get("/api/v1/hr/social-insurance-policies/").json()
     assert [row["effective_from"] for row in cities] == ["2026-07-01", "2024-07-01"]
+
+
+@pytest.mark.django_db
+def test_departments_through_the_api_form_a_tree_and_stay_in_their_firm(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm
+) -> None:
+    _post(owner_a_client, "/api/v1/hr/departments/", {"name": "生产部"})
+    tree = _post(owner_a_client, "/api/v1/hr/departments/", {"name": "一车间", "parent": "生产部"}).json()
+    loop = _post(owner_a_client, "/api/v1/hr/departments/", {"name": "生产部", "parent": "一车间"})
+    unknown = _post(owner_a_client, "/api/v1/hr/departments/", {"name": "二车间", "parent": "没有"})
+    blank = _post(owner_a_client, "/api/v1/hr/departments/", {"name": ""})
+
+    assert [(d["name"], d["parent"], d["depth"]) for d in tree] == [("生产部", None, 0), ("一车间", "生产部", 1)]
+    assert loop.status_code == 400
+    assert "parent" in loop.json()["fields"]
+    assert unknown.status_code == 400
+    assert "parent" in unknown.json()["fields"]
+    assert blank.status_code == 400
+    assert "name" in blank.json()["fields"]
+    assert owner_b_client.get("/api/v1/hr/departments/").json() == []
+    with schema_context(firm_a.schema_name):
+        from apps.hr.models import Department
+
+        assert sorted(Department.objects.values_list("name", flat=True)) == ["一车间", "生产部"]

@@ -764,7 +764,7 @@ def test_the_calendar_summary_and_org_chart_take_a_bounded_number_of_queries(
         calendar = owner_a_client.get("/hr/leave/calendar/?month=2026-02")
     with django_assert_max_num_queries(20):  # the first look creates the default work schedule
         summary = owner_a_client.get("/hr/attendance/summary/?year=2026&month=2")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         org = owner_a_client.get("/hr/employees/org-chart/")
 
     assert calendar.content.decode().count("员工") >= 60  # 30 people on two days
@@ -788,3 +788,20 @@ def test_hr_changes_the_work_schedule_and_a_bad_one_is_refused(owner_a_client: C
     with schema_context(firm_a.schema_name):
         plan = WorkSchedule.objects.get()
         assert (plan.start.hour, plan.end.hour, plan.grace_minutes, plan.feeds_payroll) == (8, 17, 10, True)
+
+
+@pytest.mark.django_db
+def test_departments_form_a_tree_on_the_org_chart_and_loops_are_refused(owner_a_client: Client, firm_a: Firm) -> None:
+    from apps.hr.models import Department
+
+    owner_a_client.post("/hr/departments/", {"name": "研发中心", "parent": ""})
+    owner_a_client.post("/hr/departments/", {"name": "后端组", "parent": "研发中心"})
+    loop = owner_a_client.post("/hr/departments/", {"name": "研发中心", "parent": "后端组"}, follow=True)
+
+    assert "A department cannot sit under itself" in loop.content.decode()
+    page = owner_a_client.get("/hr/employees/org-chart/").content.decode()
+    assert page.index("研发中心") < page.index("后端组")
+    assert 'class="indent-1"' in page
+    with schema_context(firm_a.schema_name):
+        assert Department.objects.get(name="后端组").parent.name == "研发中心"  # type: ignore[union-attr]
+        assert Department.objects.get(name="研发中心").parent is None

@@ -318,3 +318,17 @@ class OpeningSerializer(serializers.Serializer):
     special = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, default=Decimal(0))
     additional = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, default=Decimal(0))
     withheld = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, default=Decimal(0))
+
+
+class DepartmentInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    parent = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")  # type: ignore[assignment]
+
+
+class DepartmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="department.pk")
+    name = serializers.CharField(source="department.name")
+    parent = serializers.CharField(source="department.parent.name", default=None, allow_null=True)  # type: ignore[assignment]
+    depth = serializers.IntegerField()
+    headcount = serializers.IntegerField(help_text="Employed people in this department itself.")
+    total = serializers.IntegerField(help_text="Employed people in it and every department below it.")

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("employees/<int:employee_id>/contracts/", views.ContractCreateApi.as_view(), name="contracts"),
     path("employees/<int:employee_id>/payroll-opening/", views.OpeningSaveApi.as_view(), name="payroll_opening"),
+    path("departments/", views.DepartmentListSaveApi.as_view(), name="departments"),
     path("social-insurance-policies/", views.PolicyListSaveApi.as_view(), name="policies"),
     path("contracts/expiring/", views.ContractsExpiringApi.as_view(), name="contracts_expiring"),
     path("employee-imports/", views.EmployeeImportCreateApi.as_view(), name="employee_imports"),

@@ -28,6 +28,8 @@ from .serializers import (
     AttendanceSummarySerializer,
     ContractInputSerializer,
     ContractOutputSerializer,
+    DepartmentInputSerializer,
+    DepartmentOutputSerializer,
     EmployeeInputSerializer,
     EmployeeOutputSerializer,
     ImportInputSerializer,
@@ -479,3 +481,22 @@ class OpeningSaveApi(APIView):
         serializer.is_valid(raise_exception=True)
         opening = payroll.payroll_opening_set(actor=actor, employee=employee, **serializer.validated_data)
         return Response(OpeningSerializer(opening).data)
+
+
+class DepartmentListSaveApi(APIView):
+    """Departments in tree order with headcounts; POST adds one or moves it under another."""
+
+    required_scopes = {"GET": "hr:read", "POST": "hr:write"}
+
+    @extend_schema(responses={200: DepartmentOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        nodes = selectors.department_tree(actor=acting_user(request))
+        return Response(DepartmentOutputSerializer(nodes, many=True).data)
+
+    @extend_schema(request=DepartmentInputSerializer, responses={200: DepartmentOutputSerializer(many=True)})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        serializer = DepartmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.department_save(actor=actor, **serializer.validated_data)
+        return Response(DepartmentOutputSerializer(selectors.department_tree(actor=actor), many=True).data)
