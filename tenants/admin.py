@@ -1,15 +1,34 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 
-from .lifecycle import actor_label, firm_close_cancel, firm_reactivate, firm_suspend
+from .lifecycle import (
+    actor_label,
+    firm_close_cancel,
+    firm_close_request,
+    firm_reactivate,
+    firm_slug_change,
+    firm_suspend,
+)
 from .models import Domain, Firm, FirmEvent, Signup, SpareSchema
 from .services import firm_provisioning_retry
+
+
+class CloseForm(forms.Form):
+    confirm_slug = forms.CharField(label=_("Type the firm's address to confirm"), max_length=63)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RenameForm(forms.Form):
+    new_slug = forms.CharField(label=_("New web address"), max_length=63)
 
 
 class DomainInline(admin.TabularInline):
@@ -43,7 +62,7 @@ class FirmAdmin(admin.ModelAdmin):
         "purged_at",
     )
     inlines = [DomainInline, FirmEventInline]
-    actions = ["retry_provisioning", "suspend", "reactivate", "cancel_closure"]
+    actions = ["retry_provisioning", "suspend", "reactivate", "close", "cancel_closure", "rename"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Firm]:
         return super().get_queryset(request).exclude(schema_name="public").select_related("park")
@@ -65,6 +84,53 @@ class FirmAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reactivate"))
     def reactivate(self, request: HttpRequest, queryset: QuerySet[Firm]) -> None:
         self._transition(request, queryset, firm_reactivate)
+
+    def _one_firm_form(
+        self, request: HttpRequest, queryset: QuerySet[Firm], form_class: type[forms.Form], *, action: str, title: Any
+    ) -> tuple[Firm | None, forms.Form | None, HttpResponse | None]:
+        """An action that acts on one firm at a time and asks for more first: the firm and the
+        bound, valid form; or a page to show (the form again, with its errors)."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one firm for this action."), messages.ERROR)
+            return None, None, None
+        firm = queryset.get()
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            return firm, form, None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "firm": firm,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return None, None, TemplateResponse(request, "admin/tenants/firm/lifecycle_form.html", context)
+
+    @admin.action(description=_("Close (30 days to export, then deleted)"))
+    def close(self, request: HttpRequest, queryset: QuerySet[Firm]) -> HttpResponse | None:
+        firm, form, page = self._one_firm_form(request, queryset, CloseForm, action="close", title=_("Close a firm"))
+        if firm is None or form is None:
+            return page
+        self._transition(
+            request,
+            queryset,
+            firm_close_request,
+            confirm_slug=form.cleaned_data["confirm_slug"],
+            reason=form.cleaned_data["reason"],
+        )
+        return None
+
+    @admin.action(description=_("Change the web address"))
+    def rename(self, request: HttpRequest, queryset: QuerySet[Firm]) -> HttpResponse | None:
+        firm, form, page = self._one_firm_form(
+            request, queryset, RenameForm, action="rename", title=_("Change a firm's web address")
+        )
+        if firm is None or form is None:
+            return page
+        self._transition(request, queryset, firm_slug_change, new_slug=form.cleaned_data["new_slug"])
+        return None
 
     @admin.action(description=_("Cancel closure"))
     def cancel_closure(self, request: HttpRequest, queryset: QuerySet[Firm]) -> None:

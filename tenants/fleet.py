@@ -18,13 +18,15 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.contenttypes.management import create_contenttypes
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.db.migrations.exceptions import InconsistentMigrationHistory
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
@@ -75,6 +77,8 @@ def fleet_schemas() -> list[str]:
 _executor: MigrationExecutor | None = None
 _locker: AdvisoryLocker | None = None
 _states: dict[frozenset[tuple[str, str]], ProjectState] = {}
+# The project state before and after every operation of a plan, from a given starting point.
+_paths: dict[tuple[frozenset[tuple[str, str]], tuple[tuple[str, str], ...]], list[ProjectState]] = {}
 
 
 def _worker_init(*, forked: bool = True) -> None:
@@ -88,6 +92,7 @@ def _worker_init(*, forked: bool = True) -> None:
     _executor = MigrationExecutor(connection)
     _locker = AdvisoryLocker()
     _states.clear()
+    _paths.clear()
 
 
 def _worker_reset() -> None:
@@ -96,6 +101,40 @@ def _worker_reset() -> None:
         _locker.close()
     _executor, _locker = None, None
     _states.clear()
+    _paths.clear()
+
+
+class _SchemaRecorder(MigrationRecorder):
+    """Django's recorder asks whether django_migrations exists by listing every table the search
+    path can see, a filter over the whole catalog: with hundreds of firm schemas that one check
+    costs more than migrating a schema. Here it is one lookup of the schema's own table."""
+
+    def has_table(self) -> bool:
+        if not getattr(self, "_has_table", False):
+            schema = self.connection.schema_name  # type: ignore[attr-defined]
+            table = f"{self.connection.ops.quote_name(schema)}.django_migrations"
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+                self._has_table = bool(cursor.fetchone()[0])
+        return bool(self._has_table)
+
+
+def _check_history(executor: MigrationExecutor, applied: dict[tuple[str, str], Any]) -> None:
+    """What ``MigrationLoader.check_consistent_history`` checks, on the applied set already read
+    (it would read it again through Django's recorder, with its catalog scan)."""
+    loader = executor.loader
+    for key in applied:
+        if key not in loader.graph.nodes:
+            continue
+        for parent in loader.graph.node_map[key].parents:
+            if parent in applied:
+                continue
+            replacement = loader.replacements.get(parent)
+            if replacement is not None and all(m in applied for m in replacement.replaces):
+                continue
+            raise InconsistentMigrationHistory(
+                f"Migration {key[0]}.{key[1]} is applied before its dependency {parent[0]}.{parent[1]}."
+            )
 
 
 def _state_for(executor: MigrationExecutor, applied: frozenset[tuple[str, str]]) -> ProjectState:
@@ -105,6 +144,53 @@ def _state_for(executor: MigrationExecutor, applied: frozenset[tuple[str, str]])
         state.apps  # noqa: B018  (render now: clones of a rendered state skip the costly render)
         _states[applied] = state
     return _states[applied].clone()
+
+
+def _path_for(executor: MigrationExecutor, applied: frozenset[tuple[str, str]], plan: list[Any]) -> list[ProjectState]:
+    """The states along ``plan`` from ``applied``: entry k is the state after k operations.
+
+    Working them out re-renders models at almost every operation, which is most of what
+    migrating an empty schema costs. Schemas that stand at the same migrations walk the same
+    path, so a worker works it out once and every later schema only runs the database side.
+    """
+    key = (applied, tuple((migration.app_label, migration.name) for migration, _backwards in plan))
+    if key not in _paths:
+        state = _state_for(executor, applied)
+        path = [state.clone()]
+        for migration, _backwards in plan:
+            for operation in migration.operations:
+                operation.state_forwards(migration.app_label, state)
+                path.append(state.clone())
+        _paths[key] = path
+    return _paths[key]
+
+
+def _apply(executor: MigrationExecutor, plan: list[Any], path: list[ProjectState]) -> None:
+    """Run each migration of ``plan`` forwards as Django's executor does (one schema editor and
+    transaction per migration, recorded when done), with the states taken from ``path``.
+    When every migration is atomic the whole plan commits once: a new schema takes one commit
+    instead of one per migration, and a failure leaves the schema as it was."""
+    with transaction.atomic() if all(migration.atomic for migration, _ in plan) else nullcontext():
+        _apply_each(executor, plan, path)
+
+
+def _apply_each(executor: MigrationExecutor, plan: list[Any], path: list[ProjectState]) -> None:
+    step = 0
+    for migration, backwards in plan:
+        if backwards:  # the fleet only moves forwards; a plan with a rollback is not ours to run
+            raise RuntimeError(f"{migration.app_label}.{migration.name} would be unapplied")
+        with connection.schema_editor(atomic=migration.atomic) as editor:
+            for operation in migration.operations:
+                before, after = path[step], path[step + 1]
+                step += 1
+                if not editor.atomic_migration and (
+                    operation.atomic or (migration.atomic and operation.atomic is not False)
+                ):
+                    with transaction.atomic(connection.alias):
+                        operation.database_forwards(migration.app_label, editor, before, after)
+                else:
+                    operation.database_forwards(migration.app_label, editor, before, after)
+        executor.record_migration(migration)  # type: ignore[no-untyped-call]
 
 
 def migrate_schema(schema: str) -> SchemaResult:
@@ -121,17 +207,18 @@ def migrate_schema(schema: str) -> SchemaResult:
         try:
             # The schema's own django_migrations table, never public's (search path without public).
             connection.set_schema(schema, include_public=False)  # type: ignore[attr-defined]
-            recorder = MigrationRecorder(connection)
+            recorder = _SchemaRecorder(connection)
             recorder.ensure_schema()
             connection.set_schema(schema)  # type: ignore[attr-defined]
             executor.recorder = recorder
             executor.loader.applied_migrations = recorder.applied_migrations()  # type: ignore[assignment]
-            executor.loader.check_consistent_history(connection)
+            _check_history(executor, executor.loader.applied_migrations)  # type: ignore[arg-type]
             targets = executor.loader.graph.leaf_nodes()
             plan = executor.migration_plan(targets)
             if plan:
-                state = _state_for(executor, frozenset(executor.loader.applied_migrations))
-                executor.migrate(targets, plan=plan, state=state)
+                applied = frozenset(executor.loader.applied_migrations)
+                _apply(executor, plan, _path_for(executor, applied, plan))
+                executor.check_replacements()  # type: ignore[no-untyped-call]
                 for label in sorted({migration.app_label for migration, _backwards in plan}):
                     app_config = global_apps.get_app_config(label)
                     create_contenttypes(app_config, verbosity=0, apps=global_apps)

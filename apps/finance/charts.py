@@ -35,23 +35,34 @@ def parent_code(code: str) -> str | None:
 
 
 def chart_install(*, chart: str, account_model: Any) -> int:
-    """Create the template's accounts (models may be historical ones, from a migration)."""
+    """Create the template's accounts (models may be historical ones, from a migration).
+
+    One insert per level: a level's accounts get their ids back and become the next level's
+    parents (a new firm's schema gets its chart in a few queries, not one per account).
+    """
     rows = chart_template(chart)["accounts"]
     codes = {row[0] for row in rows}
     by_code: dict[str, Any] = {}
-    for code, name, name_en, category, side, is_cash in sorted(rows, key=lambda row: row[0]):
-        parent = parent_code(code)
-        by_code[code] = account_model.objects.create(
-            code=code,
-            name=name,
-            name_en=name_en,
-            category=category,
-            side=side,
-            is_cash=is_cash,
-            parent=by_code.get(parent) if parent else None,
-            level=1 + (len(code) - 4) // 2,
-            is_leaf=not any(other != code and other.startswith(code) for other in codes),
-        )
+    levels: dict[int, list[tuple[Any, ...]]] = {}
+    for row in sorted(rows, key=lambda row: row[0]):
+        levels.setdefault(1 + (len(row[0]) - 4) // 2, []).append(row)
+    for level in sorted(levels):
+        accounts = [
+            account_model(
+                code=code,
+                name=name,
+                name_en=name_en,
+                category=category,
+                side=side,
+                is_cash=is_cash,
+                parent=by_code.get(parent_code(code) or ""),
+                level=level,
+                is_leaf=not any(other != code and other.startswith(code) for other in codes),
+            )
+            for code, name, name_en, category, side, is_cash in levels[level]
+        ]
+        for account in account_model.objects.bulk_create(accounts):
+            by_code[account.code] = account
     return len(rows)
 
 

@@ -216,3 +216,53 @@ def test_purged_addresses_cannot_be_taken_at_sign_up_and_purge_removes_the_firms
         lifecycle.firm_purge(firm_id=firm_b.pk)
 
     assert not (tmp_path / firm_b.schema_name).exists()
+
+
+def _operator_client() -> Client:
+    with schema_context("public"):
+        User.objects.create_superuser("root@parksuite.example", PASSWORD, full_name="Operator", language="en")
+    client = Client(HTTP_HOST="localhost")
+    assert client.post("/admin/login/", {"username": "root@parksuite.example", "password": PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.mark.django_db
+def test_operators_close_and_rename_a_firm_in_the_admin_after_confirming(firm_a: Firm, firm_b: Firm) -> None:
+    operator = _operator_client()
+    url = "/admin/tenants/firm/"
+
+    asked = operator.post(url, {"action": "close", "_selected_action": [firm_a.pk]})
+    two = operator.post(url, {"action": "close", "_selected_action": [firm_a.pk, firm_b.pk]}, follow=True)
+    mistyped = operator.post(
+        url,
+        {"action": "close", "_selected_action": [firm_a.pk], "apply": "1", "confirm_slug": "alph", "reason": "asked"},
+        follow=True,
+    )
+    assert asked.status_code == 200
+    assert 'name="confirm_slug"' in asked.content.decode()
+    assert "exactly one firm" in two.content.decode()
+    assert "to confirm" in mistyped.content.decode()
+    firm_a.refresh_from_db()
+    assert firm_a.status == Firm.Status.ACTIVE
+
+    operator.post(
+        url,
+        {
+            "action": "close",
+            "_selected_action": [firm_a.pk],
+            "apply": "1",
+            "confirm_slug": firm_a.slug,
+            "reason": "The firm left the park.",
+        },
+    )
+    operator.post(url, {"action": "rename", "_selected_action": [firm_b.pk], "apply": "1", "new_slug": "beta-new"})
+
+    firm_a.refresh_from_db()
+    firm_b.refresh_from_db()
+    assert firm_a.status == Firm.Status.CLOSED
+    assert firm_a.purge_after is not None
+    assert firm_b.slug == "beta-new"
+    closed = FirmEvent.objects.get(firm=firm_a, action=FirmEvent.Action.CLOSE_REQUESTED)
+    assert closed.reason == "The firm left the park."
+    assert "admin" in closed.actor
+    assert _events(firm_b)[-1] == FirmEvent.Action.RENAMED

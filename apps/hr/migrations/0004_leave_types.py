@@ -18,12 +18,13 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.schema_name == "public":
         return
     leave_type = apps.get_model("hr", "LeaveType")
-    for code, name, name_en, paid, annual, max_days in TYPES:
-        leave_type.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "name_en": name_en, "paid": paid, "uses_annual_balance": annual,
-                      "max_days": max_days},
-        )
+    leave_type.objects.bulk_create(
+        [
+            leave_type(code=code, name=name, name_en=name_en, paid=paid, uses_annual_balance=annual, max_days=max_days)
+            for code, name, name_en, paid, annual, max_days in TYPES
+        ],
+        ignore_conflicts=True,  # a firm's own rows of these codes stay as they are
+    )
 
 
 class Migration(migrations.Migration):
