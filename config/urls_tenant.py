@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     path("api/v1/finance/", include("apps.finance.api.urls")),
     path("api/v1/hr/", include("apps.hr.api.urls")),
+    path("api/v1/crm/", include("apps.crm.api.urls")),
     *common_urls("config.urls_tenant"),
 ]
 

@@ -280,6 +280,10 @@ SPECTACULAR_SETTINGS = {
         "SpecialDeductionKindEnum": "apps.hr.models.SpecialDeduction.Kind",
         "PayrollItemKindEnum": "apps.hr.models.PayrollItem.Kind",
         "ContractKindEnum": "apps.hr.models.EmploymentContract.Kind",
+        "ActivityKindEnum": "apps.crm.models.Activity.Kind",
+        "StageKindEnum": "apps.crm.models.Stage.Kind",
+        "LeadStatusEnum": "apps.crm.models.Lead.Status",
+        "AccountSizeEnum": "apps.crm.models.Account.Size",
     },
 }
 

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "crm_api"
+
+urlpatterns = [
+    path("accounts/", views.AccountListCreateApi.as_view(), name="accounts"),
+    path("accounts/<int:account_id>/", views.AccountDetailApi.as_view(), name="account"),
+    path("contacts/", views.ContactListCreateApi.as_view(), name="contacts"),
+    path("contacts/<int:contact_id>/", views.ContactDetailApi.as_view(), name="contact"),
+    path("leads/", views.LeadListCreateApi.as_view(), name="leads"),
+    path("leads/<int:lead_id>/", views.LeadDetailApi.as_view(), name="lead"),
+    path("leads/<int:lead_id>/claim/", views.LeadActionApi.as_view(), {"action": "claim"}, name="lead_claim"),
+    path("leads/<int:lead_id>/release/", views.LeadActionApi.as_view(), {"action": "release"}, name="lead_release"),
+    path("leads/<int:lead_id>/convert/", views.LeadConvertApi.as_view(), name="lead_convert"),
+    path("stages/", views.StageListApi.as_view(), name="stages"),
+    path("opportunities/", views.OpportunityListCreateApi.as_view(), name="opportunities"),
+    path("opportunities/<int:opportunity_id>/", views.OpportunityDetailApi.as_view(), name="opportunity"),
+    path("opportunities/<int:opportunity_id>/move/", views.OpportunityMoveApi.as_view(), name="opportunity_move"),
+    path("opportunities/<int:opportunity_id>/win/", views.OpportunityWinApi.as_view(), name="opportunity_win"),
+    path("opportunities/<int:opportunity_id>/lose/", views.OpportunityLoseApi.as_view(), name="opportunity_lose"),
+    path("activities/", views.ActivityListCreateApi.as_view(), name="activities"),
+    path("activities/<int:activity_id>/complete/", views.ActivityCompleteApi.as_view(), name="activity_complete"),
+]

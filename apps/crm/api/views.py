@@ -1,0 +1,318 @@
+"""The CRM API: accounts, contacts, leads (claim, release, convert), opportunities (move, win,
+lose), stages and activities. Everyone sees only what permissions.scope lets them see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import Pagination, acting_user
+from core.errors import NotFound, ValidationFailed
+
+from .. import selectors, services
+from .serializers import (
+    ActivityInputSerializer,
+    ActivityOutputSerializer,
+    ContactInputSerializer,
+    ContactOutputSerializer,
+    ConversionOutputSerializer,
+    ConvertInputSerializer,
+    CrmAccountInputSerializer,
+    CrmAccountOutputSerializer,
+    LeadInputSerializer,
+    LeadOutputSerializer,
+    LoseInputSerializer,
+    MoveInputSerializer,
+    OpportunityInputSerializer,
+    OpportunityOutputSerializer,
+    StageSerializer,
+    ids,
+)
+
+READ = {"GET": "crm:read"}
+WRITE = {"POST": "crm:write"}
+BOTH = {"GET": "crm:read", "POST": "crm:write"}
+
+Q_PARAM = OpenApiParameter("q", str, description="Search (Chinese names too)")
+SORT_PARAM = OpenApiParameter("sort", str, description="A field, '-' first for descending")
+
+
+def _page(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class AccountListCreateApi(APIView):
+    required_scopes = BOTH
+
+    @extend_schema(
+        parameters=[Q_PARAM, SORT_PARAM, OpenApiParameter("industry", str), OpenApiParameter("tag", str)],
+        responses={200: CrmAccountOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        accounts = selectors.account_list(
+            actor=acting_user(request),
+            q=params.get("q", ""),
+            industry=params.get("industry", ""),
+            tag=params.get("tag", ""),
+            sort=params.get("sort", ""),
+        )
+        return _page(request, self, accounts, CrmAccountOutputSerializer)
+
+    @extend_schema(request=CrmAccountInputSerializer, responses={201: CrmAccountOutputSerializer})
+    def post(self, request: Request) -> Response:
+        account = services.account_create(actor=acting_user(request), **_valid(CrmAccountInputSerializer, request))
+        return Response(CrmAccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: CrmAccountOutputSerializer})
+    def get(self, request: Request, account_id: int) -> Response:
+        account = selectors.account_get(actor=acting_user(request), account_id=account_id)
+        return Response(CrmAccountOutputSerializer(account).data)
+
+
+class ContactListCreateApi(APIView):
+    required_scopes = BOTH
+
+    @extend_schema(
+        parameters=[Q_PARAM, SORT_PARAM, OpenApiParameter("account", int)],
+        responses={200: ContactOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        contacts = selectors.contact_list(
+            actor=acting_user(request),
+            q=params.get("q", ""),
+            account_id=ids(params.get("account")),
+            sort=params.get("sort", ""),
+        )
+        return _page(request, self, contacts, ContactOutputSerializer)
+
+    @extend_schema(request=ContactInputSerializer, responses={201: ContactOutputSerializer})
+    def post(self, request: Request) -> Response:
+        actor = acting_user(request)
+        data = _valid(ContactInputSerializer, request)
+        account_id = data.pop("account")
+        account = None
+        if account_id is not None:
+            try:
+                account = selectors.account_get(actor=actor, account_id=account_id)
+            except NotFound:
+                raise ValidationFailed(
+                    _("Choose one of your accounts."), fields={"account": [_("No such account.")]}
+                ) from None
+        contact = services.contact_create(actor=actor, account=account, **data)
+        return Response(ContactOutputSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+
+class ContactDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: ContactOutputSerializer})
+    def get(self, request: Request, contact_id: int) -> Response:
+        contact = selectors.contact_get(actor=acting_user(request), contact_id=contact_id)
+        return Response(ContactOutputSerializer(contact).data)
+
+
+class LeadListCreateApi(APIView):
+    required_scopes = BOTH
+
+    @extend_schema(
+        parameters=[
+            Q_PARAM,
+            SORT_PARAM,
+            OpenApiParameter("status", str, enum=["open", "converted", "disqualified", "all"]),
+            OpenApiParameter("pool", str, enum=["only", "mine"], description="The public pool only, or yours only"),
+        ],
+        responses={200: LeadOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        leads = selectors.lead_list(
+            actor=acting_user(request),
+            q=params.get("q", ""),
+            status=params.get("status", "open"),
+            pool=params.get("pool", ""),
+            sort=params.get("sort", ""),
+        )
+        return _page(request, self, leads, LeadOutputSerializer)
+
+    @extend_schema(request=LeadInputSerializer, responses={201: LeadOutputSerializer})
+    def post(self, request: Request) -> Response:
+        lead = services.lead_create(actor=acting_user(request), **_valid(LeadInputSerializer, request))
+        return Response(LeadOutputSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+
+class LeadDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: LeadOutputSerializer})
+    def get(self, request: Request, lead_id: int) -> Response:
+        return Response(LeadOutputSerializer(selectors.lead_get(actor=acting_user(request), lead_id=lead_id)).data)
+
+
+class LeadActionApi(APIView):
+    """claim: take it from the pool (409 ``lead_taken`` if someone was first); release: back to
+    the pool."""
+
+    required_scopes = WRITE
+
+    @extend_schema(request=None, responses={200: LeadOutputSerializer})
+    def post(self, request: Request, lead_id: int, action: str) -> Response:
+        change = services.lead_claim if action == "claim" else services.lead_release
+        return Response(LeadOutputSerializer(change(actor=acting_user(request), lead_id=lead_id)).data)
+
+
+class LeadConvertApi(APIView):
+    """Lead → account + contact (+ opportunity). When an account matches (credit code or name) the
+    answer is 409 ``merge_confirmation_needed`` with the match's id in ``fields.merge_into``:
+    send it back as ``merge_into`` to confirm."""
+
+    required_scopes = WRITE
+
+    @extend_schema(request=ConvertInputSerializer, responses={200: ConversionOutputSerializer})
+    def post(self, request: Request, lead_id: int) -> Response:
+        result = services.lead_convert(
+            actor=acting_user(request), lead_id=lead_id, **_valid(ConvertInputSerializer, request)
+        )
+        return Response(ConversionOutputSerializer(result).data)
+
+
+class StageListApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: StageSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        acting_user(request)
+        return Response(StageSerializer(selectors.stage_list(), many=True).data)
+
+
+class OpportunityListCreateApi(APIView):
+    required_scopes = BOTH
+
+    @extend_schema(
+        parameters=[Q_PARAM, SORT_PARAM, OpenApiParameter("stage", int), OpenApiParameter("open", bool)],
+        responses={200: OpportunityOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        opportunities = selectors.opportunity_list(
+            actor=acting_user(request),
+            q=params.get("q", ""),
+            stage_id=ids(params.get("stage")),
+            open_only=params.get("open") in ("1", "true"),
+            sort=params.get("sort", ""),
+        )
+        return _page(request, self, opportunities, OpportunityOutputSerializer)
+
+    @extend_schema(request=OpportunityInputSerializer, responses={201: OpportunityOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(OpportunityInputSerializer, request)
+        opportunity = services.opportunity_create(
+            actor=acting_user(request),
+            name=data["name"],
+            account_id=data["account"],
+            contact_id=data["contact"],
+            amount=data["amount"],
+            stage_id=data["stage"],
+            expected_close=data["expected_close"],
+        )
+        return Response(OpportunityOutputSerializer(opportunity).data, status=status.HTTP_201_CREATED)
+
+
+class OpportunityDetailApi(APIView):
+    required_scopes = READ
+
+    @extend_schema(responses={200: OpportunityOutputSerializer})
+    def get(self, request: Request, opportunity_id: int) -> Response:
+        found = selectors.opportunity_get(actor=acting_user(request), opportunity_id=opportunity_id)
+        return Response(OpportunityOutputSerializer(found).data)
+
+
+class OpportunityMoveApi(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(request=MoveInputSerializer, responses={200: OpportunityOutputSerializer})
+    def post(self, request: Request, opportunity_id: int) -> Response:
+        data = _valid(MoveInputSerializer, request)
+        moved = services.opportunity_move(
+            actor=acting_user(request),
+            opportunity_id=opportunity_id,
+            stage_id=data["stage"],
+            lost_reason=data["lost_reason"],
+        )
+        return Response(OpportunityOutputSerializer(moved).data)
+
+
+class OpportunityWinApi(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(request=None, responses={200: OpportunityOutputSerializer})
+    def post(self, request: Request, opportunity_id: int) -> Response:
+        won = services.opportunity_win(actor=acting_user(request), opportunity_id=opportunity_id)
+        return Response(OpportunityOutputSerializer(won).data)
+
+
+class OpportunityLoseApi(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(request=LoseInputSerializer, responses={200: OpportunityOutputSerializer})
+    def post(self, request: Request, opportunity_id: int) -> Response:
+        data = _valid(LoseInputSerializer, request)
+        lost = services.opportunity_lose(
+            actor=acting_user(request), opportunity_id=opportunity_id, reason=data["reason"]
+        )
+        return Response(OpportunityOutputSerializer(lost).data)
+
+
+class ActivityListCreateApi(APIView):
+    required_scopes = BOTH
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("about", str, enum=["account", "contact", "lead", "opportunity"]),
+            OpenApiParameter("about_id", int),
+            OpenApiParameter("due", bool, description="Open activities with a due time, soonest first"),
+        ],
+        responses={200: ActivityOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        activities = selectors.activity_list(
+            actor=acting_user(request),
+            about=params.get("about", ""),
+            about_id=ids(params.get("about_id")),
+            due=params.get("due") in ("1", "true"),
+        )
+        return _page(request, self, activities, ActivityOutputSerializer)
+
+    @extend_schema(request=ActivityInputSerializer, responses={201: ActivityOutputSerializer})
+    def post(self, request: Request) -> Response:
+        activity = services.activity_create(actor=acting_user(request), **_valid(ActivityInputSerializer, request))
+        return Response(ActivityOutputSerializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class ActivityCompleteApi(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(request=None, responses={200: ActivityOutputSerializer})
+    def post(self, request: Request, activity_id: int) -> Response:
+        done = services.activity_complete(actor=acting_user(request), activity_id=activity_id)
+        return Response(ActivityOutputSerializer(done).data)

@@ -1,0 +1,26 @@
+"""Jobs of the CRM. Each enters the firm's schema before doing anything, and logs with it."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tenants.utils import schema_context
+from procrastinate.contrib.django import app
+
+logger = logging.getLogger(__name__)
+
+
+@app.periodic(cron="23 2 * * *")
+@app.task(queue="default", name="crm.return_stale_leads")
+def return_stale_leads(timestamp: int) -> None:
+    """Every night, each firm's leads that nobody worked on for its number of days go back to
+    the public pool (公海)."""
+    from tenants.models import Firm
+
+    from .services import leads_return_stale
+
+    for schema in Firm.objects.filter(status=Firm.Status.ACTIVE).values_list("schema_name", flat=True):
+        with schema_context(schema):
+            returned = leads_return_stale()
+            if returned:
+                logger.info("returned %s stale leads to the pool", returned, extra={"schema": schema})
