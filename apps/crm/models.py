@@ -295,3 +295,112 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Quote(models.Model):
+    """A priced offer to an account, usually for an opportunity. Totals are Decimal, computed
+    from the lines (apps/crm/quotes.py) and stored."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="quotes")
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, default="")
+    net_total = models.DecimalField(_("amount before VAT"), max_digits=14, decimal_places=2, default=ZERO)
+    vat_total = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=ZERO)
+    gross_total = models.DecimalField(_("total with VAT"), max_digits=14, decimal_places=2, default=ZERO)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_quotes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    product = models.CharField(_("product"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    discount = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=ZERO)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=4, decimal_places=3, default=Decimal("0.130"))
+    net = models.DecimalField(_("amount before VAT"), max_digits=14, decimal_places=2, default=ZERO)
+    vat = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="crm_quote_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="crm_quote_line_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=100), name="crm_quote_line_discount_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0) & Q(vat_rate__lt=1), name="crm_quote_line_vat_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.product
+
+
+class CrmImport(models.Model):
+    """A CSV/XLSX file of contacts, accounts or leads imported by a job: the column mapping the
+    person chose, the dedupe rules, progress and a row-level error report."""
+
+    class Kind(models.TextChoices):
+        CONTACTS = "contacts", _("Contacts")
+        ACCOUNTS = "accounts", _("Accounts")
+        LEADS = "leads", _("Leads")
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Waiting for the column mapping")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("what"), max_length=10, choices=Kind.choices)
+    file_name = models.CharField(_("file"), max_length=200)
+    stored_as = models.CharField(max_length=100)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.MAPPING)
+    mapping = models.JSONField(default=dict, blank=True)  # field name -> column index
+    dedupe = models.JSONField(default=list, blank=True)  # e.g. ["credit_code", "mobile", "email"]
+    rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.TextField(blank=True, default="")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CRM import")
+        verbose_name_plural = _("CRM imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def progress(self) -> int:
+        return 100 if self.status == self.Status.DONE else (self.done_rows * 100 // self.rows if self.rows else 0)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("opportunities/<int:opportunity_id>/lose/", views.OpportunityLoseApi.as_view(), name="opportunity_lose"),
     path("activities/", views.ActivityListCreateApi.as_view(), name="activities"),
     path("activities/<int:activity_id>/complete/", views.ActivityCompleteApi.as_view(), name="activity_complete"),
+]
+
+# Quotes and imports/exports have URL modules of their own.
+urlpatterns += [
+    path("", include("apps.crm.api.quote_urls")),
+    path("", include("apps.crm.api.import_urls")),
 ]
