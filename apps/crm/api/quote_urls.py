@@ -1,1 +1,3 @@
-urlpatterns: list = []  # filled by the quote work
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []  # filled by the quote work

@@ -1,10 +1,10 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 
 app_name = "crm_api"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", views.AccountListCreateApi.as_view(), name="accounts"),
     path("accounts/<int:account_id>/", views.AccountDetailApi.as_view(), name="account"),
     path("contacts/", views.ContactListCreateApi.as_view(), name="contacts"),
