@@ -54,9 +54,10 @@ class Outcome:
 
 
 @contextmanager
-def reported(request: HttpRequest) -> Iterator[Outcome]:
+def reported(request: HttpRequest, *, message: bool = True) -> Iterator[Outcome]:
     """A service call from a page: refusals and "no such thing" go on to ``module_page`` (403,
-    404); other errors become a message at the top of the page."""
+    404); other errors become a message at the top of the page (``message=False``: the caller
+    shows them itself, next to a form's fields)."""
     outcome = Outcome()
     try:
         yield outcome
@@ -64,7 +65,8 @@ def reported(request: HttpRequest) -> Iterator[Outcome]:
         raise
     except ApplicationError as exc:
         outcome.error = exc
-        messages.error(request, exc.detail)
+        if message:
+            messages.error(request, exc.detail)
 
 
 def query_without_page(request: HttpRequest) -> str:

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from core.pages import module_page, query_without_page
+from core.errors import Conflict
+from core.forms import add_service_errors
+from core.pages import module_page, query_without_page, reported
 
-from . import permissions
+from . import dashboard, permissions, selectors, services
+from .forms import AccountForm, ActivityForm, ContactForm, ConvertForm, LeadForm, LoseForm, OpportunityForm
+from .models import Lead, Stage
 
 crm_page = module_page(check=permissions.visible_owners, forbidden_template="crm/forbidden.html")
 
@@ -26,9 +35,338 @@ def paged(request: HttpRequest, queryset: Any, *, per_page: int = 50) -> dict[st
     return {"page": page, "query": query_without_page(request)}
 
 
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {"q": (request.GET.get("q") or "").strip()[:100], "sort": request.GET.get("sort", "")}
+
+
+def _account_choices(user: Any) -> list[tuple[int, str]]:
+    return list(selectors.account_list(actor=user).values_list("pk", "name")[:500])
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/crm/") and "//" not in target else default
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+@crm_page
+def home(request: HttpRequest) -> HttpResponse:
+    return crm_render(request, "crm/home.html", {"nav": "home", **dashboard.figures(actor=request.user)})
+
+
+# --- leads and the pool --------------------------------------------------------------------
+
+
+@crm_page
+def lead_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    status = request.GET.get("status", "open")
+    leads = selectors.lead_list(actor=request.user, status=status, pool="", **filters).exclude(owner__isnull=True)
+    context = {"nav": "leads", "status": status, "statuses": Lead.Status.choices, **filters, **paged(request, leads)}
+    return crm_render(request, "crm/lead_list.html", context)
+
+
+@crm_page
+def pool(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    leads = selectors.lead_list(actor=request.user, pool="only", **filters)
+    settings = services.crm_settings()
+    context = {"nav": "pool", "settings": settings, **filters, **paged(request, leads)}
+    return crm_render(request, "crm/pool.html", context)
+
+
+@crm_page
+@require_http_methods(["GET", "POST"])
+def lead_new(request: HttpRequest) -> HttpResponseBase:
+    form = LeadForm(request.POST or None, initial={"to_pool": request.GET.get("pool") == "1"})
+    if request.method == "POST" and form.is_valid():
+        with reported(request, message=False) as outcome:
+            lead = services.lead_create(actor=request.user, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("The lead %(name)s is saved.") % {"name": lead.name})
+            return redirect("crm:lead_detail", lead.pk)
+        add_service_errors(form, outcome.error)  # type: ignore[arg-type]
+    return crm_render(request, "crm/form.html", {"nav": "leads", "form": form, "title": _("New lead")})
+
+
+@crm_page
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = selectors.lead_get(actor=request.user, lead_id=lead_id)
+    match = services.conversion_match(lead) if lead.status == Lead.Status.OPEN else None
+    context = {
+        "nav": "pool" if lead.owner_id is None else "leads",
+        "lead": lead,
+        "mine": lead.owner_id == request.user.pk,
+        "match": match,
+        "convert_form": ConvertForm(initial={"opportunity_name": lead.company or lead.name}),
+        **_timeline(request, "lead", lead.pk),
+    }
+    return crm_render(request, "crm/lead_detail.html", context)
+
+
+@crm_page
+@require_POST
+def lead_action(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
+    change = services.lead_claim if action == "claim" else services.lead_release
+    with reported(request) as outcome:
+        change(actor=request.user, lead_id=lead_id)
+    if outcome.ok:
+        done = _("The lead is yours now.") if action == "claim" else _("The lead is back in the pool.")
+        messages.success(request, done)
+    return redirect(_safe_next(request, reverse("crm:lead_detail", args=[lead_id])))
+
+
+@crm_page
+@require_POST
+def lead_convert(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = selectors.lead_get(actor=request.user, lead_id=lead_id)
+    form = ConvertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("crm:lead_detail", lead.pk)
+    try:
+        result = services.lead_convert(actor=request.user, lead_id=lead.pk, **form.cleaned_data)
+    except Conflict as exc:
+        if exc.code != "merge_confirmation_needed":
+            messages.error(request, exc.detail)
+            return redirect("crm:lead_detail", lead.pk)
+        # Ask before merging into the existing account.
+        match = services.conversion_match(lead)
+        context = {"nav": "leads", "lead": lead, "match": match, "form": form, "message": exc.detail}
+        return crm_render(request, "crm/lead_merge.html", context, status=409)
+    messages.success(
+        request,
+        _("Converted into %(account)s.") % {"account": result.account.name}
+        if not result.merged
+        else _("Merged into the existing account %(account)s.") % {"account": result.account.name},
+    )
+    if result.opportunity is not None:
+        return redirect("crm:opportunity_detail", result.opportunity.pk)
+    return redirect("crm:account_detail", result.account.pk)
+
+
+# --- accounts and contacts -----------------------------------------------------------------
+
+
+@crm_page
+def account_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    industry = (request.GET.get("industry") or "").strip()[:60]
+    accounts = selectors.account_list(actor=request.user, industry=industry, **filters)
+    context = {"nav": "accounts", "industry": industry, **filters, **paged(request, accounts)}
+    return crm_render(request, "crm/account_list.html", context)
+
+
+@crm_page
+@require_http_methods(["GET", "POST"])
+def account_new(request: HttpRequest) -> HttpResponseBase:
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with reported(request, message=False) as outcome:
+            account = services.account_create(actor=request.user, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("The account %(name)s is saved.") % {"name": account.name})
+            return redirect("crm:account_detail", account.pk)
+        add_service_errors(form, outcome.error)  # type: ignore[arg-type]
+    return crm_render(request, "crm/form.html", {"nav": "accounts", "form": form, "title": _("New account")})
+
+
+@crm_page
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get(actor=request.user, account_id=account_id)
+    context = {
+        "nav": "accounts",
+        "account": account,
+        "contacts": selectors.contact_list(actor=request.user, account_id=account.pk)[:50],
+        "opportunities": selectors.opportunity_list(actor=request.user).filter(account=account)[:50],
+        **_timeline(request, "account", account.pk),
+    }
+    return crm_render(request, "crm/account_detail.html", context)
+
+
+@crm_page
+def contact_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    contacts = selectors.contact_list(actor=request.user, q=filters["q"], sort=filters["sort"])
+    return crm_render(request, "crm/contact_list.html", {"nav": "contacts", **filters, **paged(request, contacts)})
+
+
+@crm_page
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest) -> HttpResponseBase:
+    accounts = _account_choices(request.user)
+    form = ContactForm(request.POST or None, accounts=accounts, initial={"account": request.GET.get("account")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        account_id = data.pop("account")
+        with reported(request, message=False) as outcome:
+            account = selectors.account_get(actor=request.user, account_id=account_id) if account_id else None
+            contact = services.contact_create(actor=request.user, account=account, **data)
+        if outcome.ok:
+            messages.success(request, _("The contact %(name)s is saved.") % {"name": contact.name})
+            return redirect("crm:contact_detail", contact.pk)
+        add_service_errors(form, outcome.error)  # type: ignore[arg-type]
+    return crm_render(request, "crm/form.html", {"nav": "contacts", "form": form, "title": _("New contact")})
+
+
+@crm_page
+def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = selectors.contact_get(actor=request.user, contact_id=contact_id)
+    context = {"nav": "contacts", "contact": contact, **_timeline(request, "contact", contact.pk)}
+    return crm_render(request, "crm/contact_detail.html", context)
+
+
+# --- opportunities and the pipeline --------------------------------------------------------
+
+
+@crm_page
+@require_http_methods(["GET", "POST"])
+def opportunity_new(request: HttpRequest) -> HttpResponseBase:
+    accounts = _account_choices(request.user)
+    form = OpportunityForm(request.POST or None, accounts=accounts, initial={"account": request.GET.get("account")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with reported(request, message=False) as outcome:
+            opportunity = services.opportunity_create(
+                actor=request.user,
+                name=data["name"],
+                account_id=data["account"],
+                amount=data["amount"],
+                expected_close=data["expected_close"],
+            )
+        if outcome.ok:
+            messages.success(request, _("The opportunity %(name)s is saved.") % {"name": opportunity.name})
+            return redirect("crm:opportunity_detail", opportunity.pk)
+        add_service_errors(form, outcome.error)  # type: ignore[arg-type]
+    return crm_render(request, "crm/form.html", {"nav": "pipeline", "form": form, "title": _("New opportunity")})
+
+
+@crm_page
+def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get(actor=request.user, opportunity_id=opportunity_id)
+    context = {
+        "nav": "pipeline",
+        "opportunity": opportunity,
+        "stages": selectors.stage_list(),
+        "history": opportunity.stage_changes.select_related("from_stage", "to_stage", "by"),
+        "lose_form": LoseForm(),
+        **_timeline(request, "opportunity", opportunity.pk),
+    }
+    return crm_render(request, "crm/opportunity_detail.html", context)
+
+
+def _board(request: HttpRequest) -> dict[str, Any]:
+    """Open stages with their cards, in one query for the cards."""
+    stages = [stage for stage in selectors.stage_list() if stage.kind == Stage.Kind.OPEN]
+    cards: dict[int, list[Any]] = {stage.pk: [] for stage in stages}
+    opportunities = (
+        selectors.opportunity_list(actor=request.user, open_only=True)
+        .only("pk", "name", "amount", "stage_id", "expected_close", "account__name")
+        .select_related(None)
+        .select_related("account")
+        .order_by("stage_id", "-amount", "pk")
+    )
+    for opportunity in opportunities:
+        cards[opportunity.stage_id].append(opportunity)
+    columns = []
+    for index, stage in enumerate(stages):
+        column = cards[stage.pk]
+        columns.append(
+            {
+                "stage": stage,
+                "cards": column,
+                "total": sum((o.amount for o in column), start=0),
+                "previous": stages[index - 1] if index else None,
+                "next": stages[index + 1] if index + 1 < len(stages) else None,
+            }
+        )
+    return {"columns": columns, "won_lost": {s.kind: s for s in selectors.stage_list() if s.kind != Stage.Kind.OPEN}}
+
+
+@crm_page
+def kanban(request: HttpRequest) -> HttpResponse:
+    return crm_render(request, "crm/kanban.html", {"nav": "pipeline", **_board(request)})
+
+
+@crm_page
+@require_POST
+def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    """Move to a stage: from the board (htmx: the board comes back) or the detail page."""
+    try:
+        stage_id = int(request.POST.get("stage", ""))
+    except ValueError:
+        stage_id = 0
+    with reported(request) as outcome:
+        moved = services.opportunity_move(
+            actor=request.user,
+            opportunity_id=opportunity_id,
+            stage_id=stage_id,
+            lost_reason=request.POST.get("reason", ""),
+        )
+    if request.headers.get("HX-Request"):
+        response = crm_render(request, "crm/_board.html", _board(request), status=200 if outcome.ok else 400)
+        return response
+    if outcome.ok:
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
+    return redirect(_safe_next(request, reverse("crm:opportunity_detail", args=[opportunity_id])))
+
+
+@crm_page
+@require_POST
+def opportunity_close(request: HttpRequest, opportunity_id: int, outcome_kind: str) -> HttpResponse:
+    with reported(request) as outcome:
+        if outcome_kind == "won":
+            services.opportunity_win(actor=request.user, opportunity_id=opportunity_id)
+        else:
+            form = LoseForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.opportunity_lose(actor=request.user, opportunity_id=opportunity_id, reason=reason)
+    if outcome.ok:
+        messages.success(request, _("Marked as won.") if outcome_kind == "won" else _("Marked as lost."))
+    return redirect("crm:opportunity_detail", opportunity_id)
+
+
+# --- activities ----------------------------------------------------------------------------
+
+
+def _timeline(request: HttpRequest, about: str, about_id: int) -> dict[str, Any]:
+    return {
+        "activities": selectors.activity_list(actor=request.user, about=about, about_id=about_id)
+        .select_related("owner")
+        .order_by("-created_at", "-id")[:100],
+        "activity_form": ActivityForm(),
+        "about": about,
+        "about_id": about_id,
+    }
+
+
+@crm_page
+@require_POST
+def activity_add(request: HttpRequest, about: str, about_id: int) -> HttpResponse:
+    form = ActivityForm(request.POST)
+    if form.is_valid():
+        with reported(request) as outcome:
+            services.activity_create(actor=request.user, about=about, about_id=about_id, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("The activity is recorded."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(_safe_next(request, reverse("crm:home")))
+
+
+@crm_page
+@require_POST
+def activity_complete(request: HttpRequest, activity_id: int) -> HttpResponse:
+    with reported(request) as outcome:
+        services.activity_complete(actor=request.user, activity_id=activity_id)
+    if outcome.ok:
+        messages.success(request, _("Marked as done."))
+    return redirect(_safe_next(request, reverse("crm:home")))
+
+
 @crm_page
 def placeholder(request: HttpRequest, title: str) -> HttpResponse:
+    """Stands in for pages still being built (quotes, imports) so links never break."""
     return crm_render(request, "crm/_base.html", {"nav": title})
-
-
-home = lead_list = pool = account_list = contact_list = kanban = placeholder
