@@ -23,7 +23,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.validators import credit_code_valid
 
 from . import permissions
-from .models import Account, Activity, Contact, CrmSettings, Lead, Opportunity, Stage, StageChange
+from .models import Account, Activity, Contact, CrmSettings, Lead, Opportunity, Stage, StageChange, Tag
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
@@ -455,3 +455,29 @@ def activity_complete(*, actor: Any, activity_id: int) -> Activity:
         activity.save(update_fields=["done"])
         _touch(activity.lead)
     return activity
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+_TAGGED = {"account": Account, "contact": Contact, "lead": Lead}
+
+
+@transaction.atomic
+def tags_set(*, actor: Any, about: str, about_id: int, names: list[str]) -> list[str]:
+    """Replace a record's tags; tags are created on first use (at most 20 per record, 40
+    characters each)."""
+    model = _TAGGED.get(about)
+    if model is None:
+        message = _("Tags go on accounts, contacts and leads.")
+        raise ValidationFailed(message, fields={"about": [_("Unknown record type.")]})
+    target = permissions.scope(model._default_manager.all(), actor, pool=about == "lead").filter(pk=about_id).first()
+    if target is None:
+        raise NotFound(_("No such record."))
+    clean = sorted({str(name).strip() for name in names if str(name).strip()})
+    if len(clean) > 20 or any(len(name) > 40 for name in clean):
+        message = _("At most 20 tags, each at most 40 characters.")
+        raise ValidationFailed(message, fields={"tags": [message]})
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=clean)}
+    Tag.objects.bulk_create([Tag(name=name) for name in clean if name not in existing], ignore_conflicts=True)
+    target.tags.set(Tag.objects.filter(name__in=clean))
+    return clean

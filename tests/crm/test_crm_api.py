@@ -250,3 +250,26 @@ def test_no_crm_endpoint_shows_or_changes_another_firms_data(
     with schema_context(firm_a.schema_name):
         assert Lead.objects.get().owner is None
         assert Opportunity.objects.get().stage.kind == "open"
+
+
+@pytest.mark.django_db
+def test_tags_are_set_on_records_the_actor_sees_and_filter_accounts(
+    owner_a_client: Client, owner_b_client: Client, firm_a: Firm
+) -> None:
+    rep = _person(firm_a, "rep1@alpha.example")
+    account = _post(owner_a_client, "/api/v1/crm/accounts/", {"name": "标签客户"}).json()
+    _post(owner_a_client, "/api/v1/crm/accounts/", {"name": "无标签客户"})
+
+    tagged = _post(owner_a_client, f"/api/v1/crm/accounts/{account['id']}/tags/", {"tags": ["重点", " 制造业 ", ""]})
+    too_many = _post(
+        owner_a_client, f"/api/v1/crm/accounts/{account['id']}/tags/", {"tags": [str(n) for n in range(21)]}
+    )
+
+    assert tagged.json() == {"tags": ["制造业", "重点"]}
+    assert too_many.status_code == 400
+    listed = owner_a_client.get("/api/v1/crm/accounts/?tag=重点").json()
+    assert [a["name"] for a in listed["results"]] == ["标签客户"]
+    assert _post(rep, f"/api/v1/crm/accounts/{account['id']}/tags/", {"tags": ["x"]}).status_code == 404
+    assert _post(owner_b_client, f"/api/v1/crm/accounts/{account['id']}/tags/", {"tags": ["x"]}).status_code == 404
+    with schema_context(firm_a.schema_name):
+        assert sorted(Account.objects.get(pk=account["id"]).tags.values_list("name", flat=True)) == ["制造业", "重点"]

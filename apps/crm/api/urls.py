@@ -20,6 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("opportunities/<int:opportunity_id>/move/", views.OpportunityMoveApi.as_view(), name="opportunity_move"),
     path("opportunities/<int:opportunity_id>/win/", views.OpportunityWinApi.as_view(), name="opportunity_win"),
     path("opportunities/<int:opportunity_id>/lose/", views.OpportunityLoseApi.as_view(), name="opportunity_lose"),
+    path("accounts/<int:about_id>/tags/", views.TagsApi.as_view(), {"about": "account"}, name="account_tags"),
+    path("contacts/<int:about_id>/tags/", views.TagsApi.as_view(), {"about": "contact"}, name="contact_tags"),
+    path("leads/<int:about_id>/tags/", views.TagsApi.as_view(), {"about": "lead"}, name="lead_tags"),
     path("activities/", views.ActivityListCreateApi.as_view(), name="activities"),
     path("activities/<int:activity_id>/complete/", views.ActivityCompleteApi.as_view(), name="activity_complete"),
 ]

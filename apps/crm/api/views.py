@@ -32,6 +32,7 @@ from .serializers import (
     OpportunityInputSerializer,
     OpportunityOutputSerializer,
     StageSerializer,
+    TagsSerializer,
     ids,
 )
 
@@ -316,3 +317,16 @@ class ActivityCompleteApi(APIView):
     def post(self, request: Request, activity_id: int) -> Response:
         done = services.activity_complete(actor=acting_user(request), activity_id=activity_id)
         return Response(ActivityOutputSerializer(done).data)
+
+
+class TagsApi(APIView):
+    """Replace the tags of an account, contact or lead (created on first use)."""
+
+    required_scopes = WRITE
+
+    @extend_schema(request=TagsSerializer, responses={200: TagsSerializer})
+    def post(self, request: Request, about: str, about_id: int) -> Response:
+        names = services.tags_set(
+            actor=acting_user(request), about=about, about_id=about_id, names=_valid(TagsSerializer, request)["tags"]
+        )
+        return Response({"tags": names})
