@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from apps.accounts import views as account_views
+from apps.accounts import views_two_factor as two_factor_views
 from apps.accounts.api import views as account_api
 
 from .urls_common import common_urls
@@ -29,6 +30,7 @@ urlpatterns = [
     path("settings/security-log/", account_views.security_log, name="security_log"),
     path("settings/api-tokens/", account_views.api_tokens, name="api_tokens"),
     path("settings/sessions/", account_views.browser_sessions, name="browser_sessions"),
+    path("settings/two-factor/", two_factor_views.two_factor_settings, name="two_factor"),
     path("settings/export/rows/", account_views.firm_export_rows, name="firm_export_rows"),
     path("settings/export/<int:export_id>/download/", account_views.firm_export_download, name="firm_export_download"),
     path("settings/invitations/<int:invitation_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),

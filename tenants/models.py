@@ -43,6 +43,7 @@ class Firm(TenantMixin):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    require_two_factor = models.BooleanField(_("everyone signs in with a second factor"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from django.conf import settings as django_settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ def subprocess_env() -> dict[str, str]:
         DATABASE_URL=test_database_url(),
         DJANGO_SETTINGS_MODULE="config.settings.test",
         PYTHONUNBUFFERED="1",
+        PARKSUITE_TEST_FILES=str(django_settings.MEDIA_ROOT.parent),
     )
     return env
 

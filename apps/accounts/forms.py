@@ -32,7 +32,12 @@ class LoginForm(AuthenticationForm):
                 raise forms.ValidationError(self.error_messages["locked"], code="locked")
         cleaned = super().clean()
         if self.user_cache is not None:
-            attempt_succeeded(email=email, address=address)
+            from .twofactor import is_enabled
+
+            # With a second factor the sign-in succeeds only once the code is right: until
+            # then this attempt keeps counting, so the password alone cannot buy more guesses.
+            if not is_enabled(self.user_cache):
+                attempt_succeeded(email=email, address=address)
         return cleaned
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -62,6 +62,15 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        from . import twofactor
+        from .views_two_factor import begin
+
+        user = form.get_user()
+        if twofactor.is_enabled(user):  # the password was right; the code comes next
+            return begin(self.request, user, self.get_success_url())
+        return super().form_valid(form)
+
 
 def _firm_base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"

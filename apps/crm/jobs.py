@@ -24,3 +24,13 @@ def return_stale_leads(timestamp: int) -> None:
             returned = leads_return_stale()
             if returned:
                 logger.info("returned %s stale leads to the pool", returned, extra={"schema": schema})
+
+
+@app.task(queue="imports", name="crm.import_records")
+def import_records(*, schema_name: str, import_id: int) -> None:
+    """Import a confirmed CSV/XLSX file of contacts, accounts or leads (apps/crm/imports.py)."""
+    from .imports import import_run
+
+    with schema_context(schema_name):
+        job = import_run(import_id=import_id)
+        logger.info("crm import %s ended %s", job.pk, job.status, extra={"schema": schema_name})

@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
+    "apps.accounts.middleware.TwoFactorRequiredMiddleware",
     "core.tenancy.FirmStatusMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -284,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "StageKindEnum": "apps.crm.models.Stage.Kind",
         "LeadStatusEnum": "apps.crm.models.Lead.Status",
         "AccountSizeEnum": "apps.crm.models.Account.Size",
+        "CrmImportKindEnum": "apps.crm.models.CrmImport.Kind",
+        "CrmImportStatusEnum": "apps.crm.models.CrmImport.Status",
+        "QuoteStatusEnum": "apps.crm.models.Quote.Status",
     },
 }
 

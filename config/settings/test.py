@@ -1,5 +1,6 @@
 """Settings for the test suite: the same as development, with fast hashing and local mail."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,8 @@ CACHES = {
 # Live-server threads must not keep connections open past their request, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-# Files a test run writes (exports, backups) go to a folder of its own.
-_TEST_FILES = Path(tempfile.mkdtemp(prefix="parksuite-test-files-"))
+# Files a test run writes (exports, backups, uploads) go to a folder of its own, which the
+# processes the tests start (a job worker) share: they get its path in the environment.
+_TEST_FILES = Path(os.environ.get("PARKSUITE_TEST_FILES") or tempfile.mkdtemp(prefix="parksuite-test-files-"))
 MEDIA_ROOT = _TEST_FILES / "media"
 PARKSUITE_BACKUP_DIR = _TEST_FILES / "backups"
