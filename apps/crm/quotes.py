@@ -412,3 +412,47 @@ def quote_is_expired(quote: Quote) -> bool:
     return (
         quote.status == Quote.Status.SENT and quote.valid_until is not None and quote.valid_until < timezone.localdate()
     )
+
+
+# --- invoicing (finance) ---------------------------------------------------------------------
+
+
+def can_invoice(user: Any) -> bool:
+    """Whether the person may prepare invoices in finance (the button shows only then)."""
+    from apps.finance import permissions as finance_permissions
+
+    return finance_permissions.can(user, finance_permissions.PREPARE)
+
+
+@transaction.atomic
+def quote_invoice(*, actor: Any, quote_id: Any) -> Any:
+    """An accepted quote becomes a draft customer invoice in finance, once: its number is the
+    invoice's reference, and a second request is refused with a link to the first."""
+    from apps.finance.interface import sales_invoice_by_reference, sales_invoice_draft
+
+    quote = quote_get(actor=actor, quote_id=quote_id)
+    Quote.objects.select_for_update().filter(pk=quote.pk).first()
+    if quote.status != Quote.Status.ACCEPTED:
+        raise Conflict(
+            _("Only an accepted quote becomes an invoice; quote %(number)s is %(status)s.")
+            % {"number": quote.number, "status": quote.get_status_display()},
+            code="quote_status",
+        )
+    existing = sales_invoice_by_reference(quote.number)
+    if existing is not None:
+        raise Conflict(
+            _("Quote %(number)s is already invoiced (invoice %(id)s).") % {"number": quote.number, "id": existing.pk},
+            code="quote_invoiced",
+            fields={"invoice": [str(existing.pk)]},
+        )
+    lines = [(line.product, line.quantity, line.net, line.vat_rate) for line in quote.lines.all()]
+    invoice = sales_invoice_draft(
+        actor=actor,
+        partner_name=quote.account.name,
+        partner_tax_id=quote.account.credit_code,
+        day=timezone.localdate(),
+        reference=quote.number,
+        lines=lines,
+    )
+    audit_record(action="crm.quote_invoiced", actor=actor, obj=quote, invoice=invoice.pk)
+    return invoice

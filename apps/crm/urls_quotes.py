@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:quote_id>/send/", views.quote_send, name="quote_send"),
     path("quotes/<int:quote_id>/accept/", views.quote_accept, name="quote_accept"),
     path("quotes/<int:quote_id>/decline/", views.quote_decline, name="quote_decline"),
+    path("quotes/<int:quote_id>/invoice/", views.quote_invoice, name="quote_invoice"),
 ]

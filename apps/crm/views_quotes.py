@@ -165,7 +165,23 @@ def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
         "is_draft": quote.status == Quote.Status.DRAFT,
         "is_sent": quote.status == Quote.Status.SENT,
     }
+    if quote.status == Quote.Status.ACCEPTED and quotes.can_invoice(request.user):
+        from apps.finance.interface import sales_invoice_by_reference
+
+        context.update(can_invoice=True, invoice=sales_invoice_by_reference(quote.number))
     return crm_render(request, "crm/quotes/detail.html", context)
+
+
+@crm_page
+@require_POST
+def quote_invoice(request: HttpRequest, quote_id: int) -> HttpResponse:
+    """An accepted quote → a draft customer invoice in finance (once)."""
+    with reported(request) as outcome:
+        invoice = quotes.quote_invoice(actor=request.user, quote_id=quote_id)
+    if not outcome.ok:
+        return redirect("crm:quote_detail", quote_id)
+    messages.success(request, _("A draft invoice is made from the quote; check it and post it in finance."))
+    return redirect("finance:invoice_detail", invoice.pk)
 
 
 @crm_page

@@ -610,3 +610,43 @@ def test_concurrent_creates_get_distinct_numbers_without_gaps(firm_a_schema: str
         thread.join(timeout=60)
 
     assert sorted(numbers) == [f"BJ{YEAR}-{n:04d}" for n in range(1, racers + 1)]
+
+
+@pytest.mark.django_db
+def test_an_accepted_quote_becomes_one_draft_invoice_in_finance(owner_a_client: Client, firm_a: Firm) -> None:
+    from apps.finance.models import Invoice
+
+    account = _account(owner_a_client)
+    quote = _quote(
+        owner_a_client,
+        account,
+        [
+            _line(product="服务器", quantity="3", unit_price="1000.00", discount="10", vat_rate="0.13"),
+            _line(product="实施服务", quantity="1", unit_price="5000.00", discount="0", vat_rate="0.06"),
+        ],
+    ).json()
+    url = f"{API}{quote['id']}/invoice/"
+    too_early = _post(owner_a_client, url)
+    _post(owner_a_client, f"{API}{quote['id']}/send/")
+    _post(owner_a_client, f"{API}{quote['id']}/accept/")
+    rep = _person(firm_a, "rep9@alpha.example")
+    no_right = _post(rep, url)  # not their quote: not found; and no finance right anyway
+    made = _post(owner_a_client, url)
+    twice = _post(owner_a_client, url)
+
+    assert too_early.status_code == 409
+    assert too_early.json()["code"] == "quote_status"
+    assert no_right.status_code == 404
+    assert made.status_code == 201
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "quote_invoiced"
+    assert twice.json()["fields"]["invoice"] == [str(made.json()["invoice"])]
+    with schema_context(firm_a.schema_name):
+        invoice = Invoice.objects.get()
+        assert invoice.direction == "sales"
+        assert invoice.reference == quote["number"]
+        assert invoice.status == "draft"
+        assert (invoice.untaxed, invoice.tax) == (Decimal("7700.00"), Decimal("651.00"))
+        assert (invoice.untaxed, invoice.tax) == (Decimal(quote["net_total"]), Decimal(quote["vat_total"]))
+    page = owner_a_client.get(f"/crm/quotes/{quote['id']}/").content.decode()
+    assert "quote-invoice-link" in page

@@ -76,3 +76,8 @@ class QuoteOutputSerializer(QuoteSummaryOutputSerializer):
 
     def get_gross_total_in_words(self, quote: Quote) -> str:
         return amount_in_words(quote.gross_total)
+
+
+class QuoteInvoiceSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(help_text="The draft customer invoice in finance.")
+    status = serializers.CharField()

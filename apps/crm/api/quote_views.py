@@ -23,6 +23,7 @@ from ..models import Quote
 from ..quote_pdf import quote_filename, quote_pdf
 from .quote_serializers import (
     QuoteCreateInputSerializer,
+    QuoteInvoiceSerializer,
     QuoteLinesInputSerializer,
     QuoteOutputSerializer,
     QuoteSummaryOutputSerializer,
@@ -152,6 +153,20 @@ class QuoteActionApi(APIView):
         actor = acting_user(request)
         self.actions[action](actor=actor, quote_id=quote_id)
         return Response(QuoteOutputSerializer(quotes.quote_get(actor=actor, quote_id=quote_id)).data)
+
+
+class QuoteInvoiceApi(APIView):
+    """An accepted quote becomes a draft customer invoice in finance (the quote number is its
+    reference). 409 ``quote_status`` unless accepted, 409 ``quote_invoiced`` the second time
+    (with the invoice's id in ``fields.invoice``); finance's own rules apply (the right to
+    prepare invoices, the VAT rates the firm may charge)."""
+
+    required_scopes = {"POST": "finance:write"}
+
+    @extend_schema(request=None, responses={201: QuoteInvoiceSerializer})
+    def post(self, request: Request, quote_id: int) -> Response:
+        invoice = quotes.quote_invoice(actor=acting_user(request), quote_id=quote_id)
+        return Response({"invoice": invoice.pk, "status": invoice.status}, status=201)
 
 
 class QuotePdfApi(APIView):
