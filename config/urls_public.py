@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from apps.accounts import views as account_views
+from apps.accounts import views_two_factor as two_factor_views
 from core import views as core_views
 from tenants import views as tenant_views
 from tenants.api import views as tenant_api
@@ -25,7 +27,11 @@ urlpatterns = [
     path("signup/<uuid:signup_id>/status/", tenant_views.signup_progress_partial, name="signup_progress_partial"),
     path("accounts/", include("apps.accounts.urls")),
     path("home/", account_views.platform_home, name="dashboard"),
+    # Operators sign in through the same page as everyone (with their second factor), not
+    # through the admin's own form.
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
+    path("settings/two-factor/", two_factor_views.two_factor_settings, name="two_factor"),
     path("api/v1/", include(api_patterns)),
     # Readiness names schemas and costs a fleet-wide query: platform hosts only.
     path("readyz", core_views.readyz, name="readyz"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +32,13 @@ class TwoFactorRequiredMiddleware:
 
     ALLOWED = ("/accounts/", "/settings/two-factor/", "/static/", "/i18n/")
 
+    @staticmethod
+    def required(user: Any, firm: Any) -> bool:
+        """Firms may require it; park administrators and platform operators always use it."""
+        if getattr(firm, "schema_name", "public") == "public":
+            return bool(user.is_staff or getattr(user, "role", "") in ("park_admin", "operator"))
+        return bool(getattr(firm, "require_two_factor", False))
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -40,7 +48,7 @@ class TwoFactorRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and getattr(firm, "require_two_factor", False)
+            and self.required(user, firm)
             and not request.session.get("two_factor_verified")
             and not request.path.startswith(self.ALLOWED)
         ):

@@ -98,18 +98,31 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
             codes = twofactor.regenerate_codes(user=user, code=request.POST.get("code", ""), request=request)
             messages.success(request, _("New recovery codes; the old ones no longer work."))
         elif action == "disable":
-            twofactor.disable(user=user, code=request.POST.get("code", ""), required=required, request=request)
+            public = getattr(firm, "schema_name", "public") == "public"
+            twofactor.disable(
+                user=user, code=request.POST.get("code", ""), required=required or public, request=request
+            )
             request.session.pop(VERIFIED, None)
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("two_factor")
-        elif action in {"require", "allow"} and user.can_manage_users and firm is not None:
+        elif action in {"require", "allow"} and user.can_manage_users and getattr(firm, "schema_name", "") != "public":
             return _set_requirement(request, firm, action == "require")
         elif action == "reset" and user.can_manage_users:
             return _reset(request)
     except ValidationFailed as exc:
         error = exc.detail
     enabled = twofactor.is_enabled(user)
-    context: dict[str, Any] = {"enabled": enabled, "required": required, "codes": codes, "error": error}
+    public = getattr(firm, "schema_name", "public") == "public"
+    if public:
+        required = True  # park administrators and operators always use it
+    context: dict[str, Any] = {
+        "enabled": enabled,
+        "required": required,
+        "codes": codes,
+        "error": error,
+        "base_template": "public_base.html" if public else "firm_base.html",
+        "public": public,
+    }
     if not enabled:
         secret = request.session.get(SECRET) or twofactor.new_secret()
         request.session[SECRET] = secret
@@ -118,7 +131,7 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
         context["qr"] = twofactor.qr_svg(uri)
     else:
         context["codes_left"] = twofactor.recovery_codes_left(user)
-    if user.can_manage_users:
+    if user.can_manage_users and not public:
         from .models import TwoFactorDevice
 
         on = set(TwoFactorDevice.objects.values_list("user_id", flat=True))

@@ -20,13 +20,25 @@ def park_admin(db: None) -> User:
 
 
 def test_park_admin_signs_in_on_the_public_host_and_sees_their_park(public_client: Client, park_admin: User) -> None:
-    response = public_client.post("/accounts/login/", {"username": "admin@park.example", "password": PASSWORD})
+    import time
 
+    from apps.accounts import twofactor
+
+    response = public_client.post("/accounts/login/", {"username": "admin@park.example", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/home/"
+    # Park administrators must use a second factor: until they have one, they set it up.
+    assert public_client.get("/home/")["Location"] == "/settings/two-factor/"
+    public_client.get("/settings/two-factor/")
+    secret = public_client.session["two_factor_new_secret"]
+    code = twofactor.totp(secret, int(time.time() // 30))
+    assert public_client.post("/settings/two-factor/", {"action": "enable", "code": code}).status_code == 200
+
     home = public_client.get("/home/").content.decode()
     assert "天府软件园" in home
     assert public_client.get("/accounts/password/change/").status_code == 200
+    off = public_client.post("/settings/two-factor/", {"action": "disable", "code": code})
+    assert off.status_code == 400  # they cannot turn it off
 
 
 def test_park_admin_credentials_do_not_open_any_firm(client_a: Client, park_admin: User, firm_a: Firm) -> None:

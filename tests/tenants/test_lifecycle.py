@@ -219,11 +219,39 @@ def test_purged_addresses_cannot_be_taken_at_sign_up_and_purge_removes_the_firms
 
 
 def _operator_client() -> Client:
+    """An operator signed in on the public host, with the second factor operators must use."""
+    import time
+
+    from apps.accounts import twofactor
+
     with schema_context("public"):
-        User.objects.create_superuser("root@parksuite.example", PASSWORD, full_name="Operator", language="en")
+        operator = User.objects.create_superuser(
+            "root@parksuite.example", PASSWORD, full_name="Operator", language="en"
+        )
+        secret = twofactor.new_secret()
+        twofactor.enable(user=operator, secret=secret, code=twofactor.totp(secret, int(time.time() // 30)))
     client = Client(HTTP_HOST="localhost")
-    assert client.post("/admin/login/", {"username": "root@parksuite.example", "password": PASSWORD}).status_code == 302
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/accounts/login/?next=/admin/"
+    client.post("/accounts/login/", {"username": "root@parksuite.example", "password": PASSWORD})
+    verified = client.post("/accounts/login/verify/", {"code": twofactor.totp(secret, int(time.time() // 30) + 1)})
+    assert verified.status_code == 302
     return client
+
+
+@pytest.mark.django_db
+def test_an_operator_without_a_second_factor_is_sent_to_set_one_up() -> None:
+    with schema_context("public"):
+        User.objects.create_superuser("ops2@parksuite.example", PASSWORD, full_name="Operator", language="en")
+    client = Client(HTTP_HOST="localhost")
+    client.post("/accounts/login/", {"username": "ops2@parksuite.example", "password": PASSWORD})
+
+    admin = client.get("/admin/")
+    setup = client.get("/settings/two-factor/")
+
+    assert admin.status_code == 302
+    assert admin["Location"] == "/settings/two-factor/"
+    assert setup.status_code == 200
+    assert "<svg" in setup.content.decode()
 
 
 @pytest.mark.django_db
