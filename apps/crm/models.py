@@ -105,7 +105,13 @@ class Account(models.Model):
                 fields=["credit_code"], condition=~Q(credit_code=""), name="crm_account_credit_code_unique"
             ),
         ]
-        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["name"])]
+        # Besides these, migration 0004 adds crm_account_search: a GIN index of the bigrams of
+        # name, credit code and address (selectors._search), in SQL because it calls a function.
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["created_at", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -133,7 +139,14 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mobile"], condition=~Q(mobile=""), name="crm_contact_mobile_unique"),
         ]
-        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["account"])]
+        # Lists are ordered by name and id, or by date; crm_contact_search (migration 0004) serves
+        # the search.
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["account"]),
+            models.Index(fields=["name", "id"]),
+            models.Index(fields=["created_at", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -173,7 +186,7 @@ class Lead(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "last_activity_at"]),
             models.Index(fields=["mobile"]),
-        ]
+        ]  # and crm_lead_search (migration 0004) for the search
 
     def __str__(self) -> str:
         return f"{self.name} {self.company}".strip()
@@ -231,7 +244,13 @@ class Opportunity(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="crm_opportunity_amount_not_negative"),
             models.CheckConstraint(condition=Q(probability__lte=100), name="crm_opportunity_probability_range"),
         ]
-        indexes = [models.Index(fields=["stage", "owner"]), models.Index(fields=["owner", "-created_at"])]
+        # crm_opportunity_search (migration 0004) serves the search.
+        indexes = [
+            models.Index(fields=["stage", "owner"]),
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["created_at", "id"]),
+            models.Index(fields=["amount", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,6 +3,7 @@ permissions.scope lets them see, and another person's record is a 404."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -258,31 +260,61 @@ def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpRespons
 
 
 def _board(request: HttpRequest) -> dict[str, Any]:
-    """Open stages with their cards, in one query for the cards."""
+    """Open stages with their cards, in one query for the cards. Cards are plain dicts (pk,
+    name, amount, account_name): a board holds thousands, and the template reads dicts fastest."""
     stages = [stage for stage in selectors.stage_list() if stage.kind == Stage.Kind.OPEN]
-    cards: dict[int, list[Any]] = {stage.pk: [] for stage in stages}
-    opportunities = (
-        selectors.opportunity_list(actor=request.user, open_only=True)
-        .only("pk", "name", "amount", "stage_id", "expected_close", "account__name")
-        .select_related(None)
-        .select_related("account")
-        .order_by("stage_id", "-amount", "pk")
-    )
-    for opportunity in opportunities:
-        cards[opportunity.stage_id].append(opportunity)
+    cards: dict[int, list[dict[str, Any]]] = {stage.pk: [] for stage in stages}
+    for opportunity in selectors.opportunity_cards(actor=request.user):
+        cards[opportunity["stage_id"]].append(opportunity)
     columns = []
     for index, stage in enumerate(stages):
         column = cards[stage.pk]
+        previous = stages[index - 1] if index else None
+        following = stages[index + 1] if index + 1 < len(stages) else None
         columns.append(
             {
                 "stage": stage,
                 "cards": column,
-                "total": sum((o.amount for o in column), start=0),
-                "previous": stages[index - 1] if index else None,
-                "next": stages[index + 1] if index + 1 < len(stages) else None,
+                "cards_html": _cards_html(column, stage.pk, previous, following),
+                "total": sum((o["amount"] for o in column), start=0),
+                "previous": previous,
+                "next": following,
             }
         )
     return {"columns": columns, "won_lost": {s.kind: s for s in selectors.stage_list() if s.kind != Stage.Kind.OPEN}}
+
+
+def _cards_html(cards: list[dict[str, Any]], stage_pk: int, back: Stage | None, forward: Stage | None) -> str:
+    """A column's cards as HTML, built here rather than in the template: a board holds
+    thousands of cards, and this is several times faster than a template loop. Every value
+    from the database is escaped. Each arrow submits its column's hidden form (which holds the
+    CSRF token and the target stage) to the card's own URL, by htmx or, without it, natively."""
+    esc = html.escape
+    arrows = []
+    for target, direction, label, symbol in (
+        (back, "back", _("Move back to"), "&larr;"),
+        (forward, "on", _("Move on to"), "&rarr;"),
+    ):
+        if target is not None:
+            name = esc(target.name)
+            arrows.append(
+                f'<button type="submit" form="move-{stage_pk}-{direction}" formaction="{{url}}" '
+                f'hx-post="{{url}}" hx-include="#move-{stage_pk}-{direction}" class="link" '
+                f'title="{name}" aria-label="{esc(label)} {name}">{symbol}</button>'
+            )
+    template = "".join(arrows)
+    parts = []
+    for card in cards:
+        pk = int(card["pk"])
+        url = f"/crm/opportunities/{pk}/move/"
+        parts.append(
+            f'<li class="kanban-card" draggable="true" data-id="{pk}" id="opp-{pk}">'
+            f'<a href="/crm/opportunities/{pk}/">{esc(card["name"])}</a>'
+            f'<span class="muted">{esc(card["account_name"] or "")}</span>'
+            f'<span class="num">{card["amount"]:,.2f}</span>'
+            f'<span class="kanban-move">{template.replace("{url}", url)}</span></li>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308  (every database value above is escaped)
 
 
 @crm_page
