@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 FORMAT = "parksuite-firm-backup/1"
 SCHEMA_NAME = re.compile(r"^t_[0-9a-f]{16}$")
 # The firm's documents that belong to its data (exports are temporary and stay out).
-KEPT_FILE_DIRS = ("finance/attachments",)
+KEPT_FILE_DIRS = ("finance/attachments", "crm/attachments")
 SAFE_FILE = re.compile(r"^[a-z_]+/[a-z_]+/[0-9a-f]{32}\.[a-z]{1,5}$")
 
 

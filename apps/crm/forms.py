@@ -65,6 +65,9 @@ class ActivityForm(forms.Form):
     due_at = forms.DateTimeField(
         label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    remind_at = forms.DateTimeField(
+        label=_("Remind me"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
 
 class ConvertForm(forms.Form):

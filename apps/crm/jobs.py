@@ -34,3 +34,18 @@ def import_records(*, schema_name: str, import_id: int) -> None:
     with schema_context(schema_name):
         job = import_run(import_id=import_id)
         logger.info("crm import %s ended %s", job.pk, job.status, extra={"schema": schema_name})
+
+
+@app.periodic(cron="*/5 * * * *")
+@app.task(queue="default", name="crm.activity_reminders")
+def activity_reminders(timestamp: int) -> None:
+    """Every five minutes, people hear once about activities whose reminder time has come."""
+    from tenants.models import Firm
+
+    from .documents import activity_reminders_send
+
+    for schema in Firm.objects.filter(status=Firm.Status.ACTIVE).values_list("schema_name", flat=True):
+        with schema_context(schema):
+            sent = activity_reminders_send()
+            if sent:
+                logger.info("sent %s activity reminders", sent, extra={"schema": schema})

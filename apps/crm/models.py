@@ -286,6 +286,7 @@ class Activity(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     remind_at = models.DateTimeField(_("reminder"), null=True, blank=True)
     done = models.BooleanField(_("done"), default=False)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_activities"
     )
@@ -423,3 +424,66 @@ class CrmImport(models.Model):
     @property
     def progress(self) -> int:
         return 100 if self.status == self.Status.DONE else (self.done_rows * 100 // self.rows if self.rows else 0)
+
+
+class Attachment(models.Model):
+    """A document kept with an account, contact, lead or opportunity; stored under the firm's
+    own folder and downloaded only by people who see the record."""
+
+    name = models.CharField(_("file"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_as = models.CharField(max_length=100, unique=True)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(account__isnull=False)
+                | Q(contact__isnull=False)
+                | Q(lead__isnull=False)
+                | Q(opportunity__isnull=False),
+                name="crm_attachment_on_something",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedFilter(models.Model):
+    """A person's named search on one of the CRM lists."""
+
+    class List(models.TextChoices):
+        LEADS = "leads", _("Leads")
+        POOL = "pool", _("Lead pool")
+        ACCOUNTS = "accounts", _("Accounts")
+        CONTACTS = "contacts", _("Contacts")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="crm_saved_filters")
+    list_name = models.CharField(_("list"), max_length=10, choices=List.choices)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="crm_saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -37,6 +37,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("activities/<str:about>/<int:about_id>/", views.activity_add, name="activity_add"),
     path("activities/<int:activity_id>/done/", views.activity_complete, name="activity_complete"),
+    path("documents/<str:about>/<int:about_id>/", views.attachment_upload, name="attachment_upload"),
+    path("documents/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+    path("documents/<int:attachment_id>/remove/", views.attachment_remove, name="attachment_remove"),
+    path("filters/", views.saved_filter_save, name="saved_filter_save"),
+    path("filters/<int:filter_id>/remove/", views.saved_filter_remove, name="saved_filter_remove"),
     # Quotes and imports have page modules of their own.
     path("", include("apps.crm.urls_quotes")),
     path("", include("apps.crm.urls_imports")),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from core.errors import Conflict
 from core.forms import add_service_errors
 from core.pages import module_page, query_without_page, reported
 
-from . import dashboard, permissions, selectors, services
+from . import dashboard, documents, permissions, selectors, services
 from .forms import AccountForm, ActivityForm, ContactForm, ConvertForm, LeadForm, LoseForm, OpportunityForm
 from .models import Lead, Stage
 
@@ -66,7 +66,14 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     status = request.GET.get("status", "open")
     leads = selectors.lead_list(actor=request.user, status=status, pool="", **filters).exclude(owner__isnull=True)
-    context = {"nav": "leads", "status": status, "statuses": Lead.Status.choices, **filters, **paged(request, leads)}
+    context = {
+        "nav": "leads",
+        "status": status,
+        "statuses": Lead.Status.choices,
+        **filters,
+        **paged(request, leads),
+        **_saved(request, "leads"),
+    }
     return crm_render(request, "crm/lead_list.html", context)
 
 
@@ -75,7 +82,7 @@ def pool(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     leads = selectors.lead_list(actor=request.user, pool="only", **filters)
     settings = services.crm_settings()
-    context = {"nav": "pool", "settings": settings, **filters, **paged(request, leads)}
+    context = {"nav": "pool", "settings": settings, **filters, **paged(request, leads), **_saved(request, "pool")}
     return crm_render(request, "crm/pool.html", context)
 
 
@@ -157,7 +164,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     industry = (request.GET.get("industry") or "").strip()[:60]
     accounts = selectors.account_list(actor=request.user, industry=industry, **filters)
-    context = {"nav": "accounts", "industry": industry, **filters, **paged(request, accounts)}
+    context = {
+        "nav": "accounts",
+        "industry": industry,
+        **filters,
+        **paged(request, accounts),
+        **_saved(request, "accounts"),
+    }
     return crm_render(request, "crm/account_list.html", context)
 
 
@@ -192,7 +205,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 def contact_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     contacts = selectors.contact_list(actor=request.user, q=filters["q"], sort=filters["sort"])
-    return crm_render(request, "crm/contact_list.html", {"nav": "contacts", **filters, **paged(request, contacts)})
+    context = {"nav": "contacts", **filters, **paged(request, contacts), **_saved(request, "contacts")}
+    return crm_render(request, "crm/contact_list.html", context)
 
 
 @crm_page
@@ -371,6 +385,7 @@ def _timeline(request: HttpRequest, about: str, about_id: int) -> dict[str, Any]
         "activity_form": ActivityForm(),
         "about": about,
         "about_id": about_id,
+        **_documents(request, about, about_id),
     }
 
 
@@ -402,3 +417,79 @@ def activity_complete(request: HttpRequest, activity_id: int) -> HttpResponse:
 def placeholder(request: HttpRequest, title: str) -> HttpResponse:
     """Stands in for pages still being built (quotes, imports) so links never break."""
     return crm_render(request, "crm/_base.html", {"nav": title})
+
+
+# --- documents and saved filters ----------------------------------------------------------
+
+
+def _documents(request: HttpRequest, about: str, about_id: int) -> dict[str, Any]:
+    return {"attachments": documents.attachment_list(actor=request.user, about=about, about_id=about_id)}
+
+
+@crm_page
+@require_POST
+def attachment_upload(request: HttpRequest, about: str, about_id: int) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        with reported(request) as outcome:
+            documents.attachment_add(
+                actor=request.user, about=about, about_id=about_id, name=upload.name or "", content=upload.read()
+            )
+        if outcome.ok:
+            messages.success(request, _("The document %(name)s is kept.") % {"name": upload.name})
+    return redirect(_safe_next(request, reverse("crm:home")))
+
+
+@crm_page
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    attachment = documents.attachment_get(actor=request.user, attachment_id=attachment_id)
+    path = documents.attachment_path(attachment)
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+
+
+@crm_page
+@require_POST
+def attachment_remove(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    with reported(request) as outcome:
+        documents.attachment_delete(actor=request.user, attachment_id=attachment_id)
+    if outcome.ok:
+        messages.success(request, _("The document is removed."))
+    return redirect(_safe_next(request, reverse("crm:home")))
+
+
+def _saved(request: HttpRequest, list_name: str) -> dict[str, Any]:
+    return {
+        "saved_filters": documents.saved_filter_list(actor=request.user, list_name=list_name),
+        "filter_list": list_name,
+        "current_query": query_without_page(request),
+    }
+
+
+@crm_page
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    list_name = request.POST.get("list_name", "")
+    with reported(request) as outcome:
+        documents.saved_filter_save(
+            actor=request.user,
+            list_name=list_name,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+        )
+    if outcome.ok:
+        messages.success(request, _("The filter is saved."))
+    return redirect(_safe_next(request, reverse("crm:home")))
+
+
+@crm_page
+@require_POST
+def saved_filter_remove(request: HttpRequest, filter_id: int) -> HttpResponse:
+    with reported(request) as outcome:
+        documents.saved_filter_delete(actor=request.user, filter_id=filter_id)
+    if outcome.ok:
+        messages.success(request, _("The saved filter is removed."))
+    return redirect(_safe_next(request, reverse("crm:home")))

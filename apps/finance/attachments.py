@@ -13,23 +13,16 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
+from core.uploads import DOCUMENT_KINDS, checked_upload
 
 from . import permissions
 from .models import Voucher, VoucherAttachment
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_VOUCHER = 50
-# What a source document may be, and how its first bytes must look (a renamed file is refused).
-KINDS: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".ofd": ("application/ofd", (b"PK\x03\x04",)),  # 数电票 in OFD, a zip container
-    ".xml": ("application/xml", (b"<?xml", b"\xef\xbb\xbf<?xml", b"<")),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-}
+# What a source document may be (the shared list less Word files), checked by its first bytes.
+KINDS = {suffix: kind for suffix, kind in DOCUMENT_KINDS.items() if suffix != ".docx"}
 
 
 def attachment_dir() -> Path:
@@ -37,32 +30,12 @@ def attachment_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / connection.schema_name / "finance" / "attachments"  # type: ignore[attr-defined]
 
 
-def _clean_name(name: str) -> str:
-    base = Path(name or "").name.replace("\x00", "").strip()
-    return base[-200:] or "attachment"
-
-
 @transaction.atomic
 def attachment_add(*, actor: Any, voucher: Voucher, name: str, content: bytes) -> VoucherAttachment:
     """Keep a source document with a voucher (drafts and posted vouchers alike)."""
     permissions.require(actor, permissions.PREPARE)
-    name = _clean_name(name)
-    suffix = Path(name).suffix.lower()
-    kind = KINDS.get(suffix)
-    if kind is None:
-        raise ValidationFailed(
-            _("Attach a PDF, OFD, XML, XLSX, PNG or JPEG file."),
-            fields={"file": [_("This file type is not accepted.")]},
-        )
-    if not content:
-        raise ValidationFailed(_("The file is empty."), fields={"file": [_("The file is empty.")]})
-    if len(content) > MAX_BYTES:
-        raise ValidationFailed(_("Attachments are at most 10 MB."), fields={"file": [_("The file is too large.")]})
-    if not content.startswith(kind[1]):
-        raise ValidationFailed(
-            _("The file's content is not a %(type)s file.") % {"type": suffix.lstrip(".").upper()},
-            fields={"file": [_("The content does not match the file type.")]},
-        )
+    upload = checked_upload(name, content, kinds=KINDS, max_bytes=MAX_BYTES, accepted="PDF, OFD, XML, XLSX, PNG, JPEG")
+    name, suffix = upload.name, upload.suffix
     voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
     if VoucherAttachment.objects.filter(voucher=voucher).count() >= MAX_PER_VOUCHER:
         raise Conflict(_("A voucher keeps at most %(n)d attachments.") % {"n": MAX_PER_VOUCHER}, code="too_many_files")
@@ -77,7 +50,7 @@ def attachment_add(*, actor: Any, voucher: Voucher, name: str, content: bytes) -
         attachment = VoucherAttachment.objects.create(
             voucher=voucher,
             name=name,
-            content_type=kind[0],
+            content_type=upload.content_type,
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             stored_as=stored_as,

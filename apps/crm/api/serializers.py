@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Account, Activity, Contact, Lead, Opportunity, Stage
+from ..models import Account, Activity, Attachment, Contact, Lead, Opportunity, SavedFilter, Stage
 
 
 class CrmAccountInputSerializer(serializers.Serializer):
@@ -185,3 +185,19 @@ def ids(value: Any) -> int | None:
 
 class TagsSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=40, allow_blank=True), max_length=20)
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    uploaded_by = serializers.CharField(source="uploaded_by.email", default=None, allow_null=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_by", "created_at"]
+
+
+class SavedFilterSerializer(serializers.ModelSerializer[SavedFilter]):
+    class Meta:
+        model = SavedFilter
+        fields = ["id", "list_name", "name", "query", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators: list[Any] = []  # the same name again replaces the filter

@@ -24,6 +24,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contacts/<int:about_id>/tags/", views.TagsApi.as_view(), {"about": "contact"}, name="contact_tags"),
     path("leads/<int:about_id>/tags/", views.TagsApi.as_view(), {"about": "lead"}, name="lead_tags"),
     path("activities/", views.ActivityListCreateApi.as_view(), name="activities"),
+    *(
+        path(f"{plural}/<int:about_id>/attachments/", views.AttachmentListCreateApi.as_view(), {"about": about})
+        for about, plural in (
+            ("account", "accounts"),
+            ("contact", "contacts"),
+            ("lead", "leads"),
+            ("opportunity", "opportunities"),
+        )
+    ),
+    path("attachments/<int:attachment_id>/", views.AttachmentDetailApi.as_view(), name="attachment"),
+    path("saved-filters/", views.SavedFilterListCreateApi.as_view(), name="saved_filters"),
+    path("saved-filters/<int:filter_id>/", views.SavedFilterDetailApi.as_view(), name="saved_filter"),
     path("activities/<int:activity_id>/complete/", views.ActivityCompleteApi.as_view(), name="activity_complete"),
 ]
 

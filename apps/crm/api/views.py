@@ -8,9 +8,12 @@ from typing import Any
 from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,10 +21,11 @@ from rest_framework.views import APIView
 from core.api import Pagination, acting_user
 from core.errors import NotFound, ValidationFailed
 
-from .. import selectors, services
+from .. import documents, selectors, services
 from .serializers import (
     ActivityInputSerializer,
     ActivityOutputSerializer,
+    AttachmentSerializer,
     ContactInputSerializer,
     ContactOutputSerializer,
     ConversionOutputSerializer,
@@ -34,11 +38,13 @@ from .serializers import (
     MoveInputSerializer,
     OpportunityInputSerializer,
     OpportunityOutputSerializer,
+    SavedFilterSerializer,
     StageSerializer,
     TagsSerializer,
     ids,
 )
 
+UPLOAD_SCHEMA = {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
 READ = {"GET": "crm:read"}
 WRITE = {"POST": "crm:write"}
 BOTH = {"GET": "crm:read", "POST": "crm:write"}
@@ -353,3 +359,77 @@ class TagsApi(APIView):
             actor=acting_user(request), about=about, about_id=about_id, names=_valid(TagsSerializer, request)["tags"]
         )
         return Response({"tags": names})
+
+
+class AttachmentListCreateApi(APIView):
+    """Documents kept with an account, contact, lead or opportunity (PDF, OFD, XML, XLSX, DOCX,
+    PNG, JPEG; at most 10 MB, content checked against the type)."""
+
+    required_scopes = BOTH
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True)})
+    def get(self, request: Request, about: str, about_id: int) -> Response:
+        found = documents.attachment_list(actor=acting_user(request), about=about, about_id=about_id)
+        return Response(AttachmentSerializer(found, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": UPLOAD_SCHEMA},
+        responses={201: AttachmentSerializer},
+    )
+    def post(self, request: Request, about: str, about_id: int) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed(_("Choose a file to upload."), fields={"file": [_("Required.")]})
+        attachment = documents.attachment_add(
+            actor=acting_user(request), about=about, about_id=about_id, name=upload.name or "", content=upload.read()
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDetailApi(APIView):
+    """GET downloads the document; DELETE removes it."""
+
+    required_scopes = {"GET": "crm:read", "DELETE": "crm:write"}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, attachment_id: int) -> FileResponse:
+        attachment = documents.attachment_get(actor=acting_user(request), attachment_id=attachment_id)
+        path = documents.attachment_path(attachment)
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, attachment_id: int) -> Response:
+        documents.attachment_delete(actor=acting_user(request), attachment_id=attachment_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SavedFilterListCreateApi(APIView):
+    """A person's saved filters on the CRM lists; POST saves one (the same name replaces it)."""
+
+    required_scopes = BOTH
+
+    @extend_schema(
+        parameters=[OpenApiParameter("list", str, enum=list(documents.FILTER_KEYS))],
+        responses={200: SavedFilterSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        found = documents.saved_filter_list(actor=acting_user(request), list_name=request.query_params.get("list", ""))
+        return Response(SavedFilterSerializer(found, many=True).data)
+
+    @extend_schema(request=SavedFilterSerializer, responses={201: SavedFilterSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(SavedFilterSerializer, request)
+        saved = documents.saved_filter_save(actor=acting_user(request), **data)
+        return Response(SavedFilterSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+
+class SavedFilterDetailApi(APIView):
+    required_scopes = {"DELETE": "crm:write"}
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, filter_id: int) -> Response:
+        documents.saved_filter_delete(actor=acting_user(request), filter_id=filter_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
