@@ -41,6 +41,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
     path("documents/<int:attachment_id>/remove/", views.attachment_remove, name="attachment_remove"),
     path("filters/", views.saved_filter_save, name="saved_filter_save"),
+    path("configuration/", views.crm_configuration, name="configuration"),
     path("filters/<int:filter_id>/remove/", views.saved_filter_remove, name="saved_filter_remove"),
     # Quotes and imports have page modules of their own.
     path("", include("apps.crm.urls_quotes")),

@@ -20,7 +20,7 @@ from core.errors import Conflict
 from core.forms import add_service_errors
 from core.pages import module_page, query_without_page, reported
 
-from . import dashboard, documents, permissions, selectors, services
+from . import configuration, dashboard, documents, permissions, selectors, services
 from .forms import AccountForm, ActivityForm, ContactForm, ConvertForm, LeadForm, LoseForm, OpportunityForm
 from .models import Lead, Stage
 
@@ -493,3 +493,55 @@ def saved_filter_remove(request: HttpRequest, filter_id: int) -> HttpResponse:
     if outcome.ok:
         messages.success(request, _("The saved filter is removed."))
     return redirect(_safe_next(request, reverse("crm:home")))
+
+
+# --- configuration (owners and administrators) -------------------------------------------
+
+
+@crm_page
+@require_http_methods(["GET", "POST"])
+def crm_configuration(request: HttpRequest) -> HttpResponse:
+    """Pool rules, pipeline stages and the sales team, on one page."""
+    permissions.manages_settings(request.user)
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        post = request.POST
+        with reported(request) as outcome:
+            if action == "pool":
+                configuration.pool_rules_update(
+                    actor=request.user,
+                    pool_return_days=post.get("pool_return_days"),
+                    claim_limit=post.get("claim_limit"),
+                )
+            elif action == "stage":
+                configuration.stage_save(
+                    actor=request.user,
+                    stage_id=post.get("stage_id") or None,
+                    name=post.get("name", ""),
+                    name_en=post.get("name_en", ""),
+                    probability=post.get("probability"),
+                    position=post.get("position"),
+                    kind=post.get("kind", "open"),
+                )
+            elif action == "stage_delete":
+                configuration.stage_delete(actor=request.user, stage_id=post.get("stage_id"))
+            elif action == "role":
+                configuration.sales_role_set(
+                    actor=request.user,
+                    user_id=post.get("user_id"),
+                    role=post.get("role", ""),
+                    manager_id=post.get("manager_id") or None,
+                )
+        if outcome.ok:
+            messages.success(request, _("Saved."))
+        return redirect(f"{reverse('crm:configuration')}#{action or 'pool'}")
+    people = list(configuration.sales_team(actor=request.user))
+    context = {
+        "nav": "configuration",
+        "settings": services.crm_settings(),
+        "stages": selectors.stage_list(),
+        "stage_kinds": Stage.Kind.choices,
+        "people": people,
+        "managers": [p for p in people if getattr(getattr(p, "sales_role", None), "role", "") == "manager"],
+    }
+    return crm_render(request, "crm/configuration.html", context)

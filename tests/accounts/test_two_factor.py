@@ -114,7 +114,7 @@ def test_wrong_codes_lock_the_account_and_the_password_buys_no_more_guesses(
 @pytest.mark.django_db
 def test_the_firm_can_require_it_and_the_owner_can_reset_a_lost_phone(owner_a_client: Client, firm_a: Firm) -> None:
     with schema_context(firm_a.schema_name):
-        User.objects.create_user("staff@alpha.example", PASSWORD, full_name="Staff", role="member")
+        User.objects.create_user("staff@alpha.example", PASSWORD, full_name="Staff", role="member", language="en")
     refused = owner_a_client.post("/settings/two-factor/", {"action": "require"}, follow=True)
     assert "for yourself first" in refused.content.decode()
     _turn_on(owner_a_client)
@@ -148,7 +148,7 @@ def test_the_firm_can_require_it_and_the_owner_can_reset_a_lost_phone(owner_a_cl
 def test_a_member_cannot_change_the_firm_requirement_or_reset_others(owner_a_client: Client, firm_a: Firm) -> None:
     _turn_on(owner_a_client)
     with schema_context(firm_a.schema_name):
-        User.objects.create_user("staff@alpha.example", PASSWORD, full_name="Staff", role="member")
+        User.objects.create_user("staff@alpha.example", PASSWORD, full_name="Staff", role="member", language="en")
         owner_id = User.objects.get(role=User.Role.OWNER).pk
     staff = _sign_in(firm_a, "staff@alpha.example")
     _turn_on(staff)

@@ -100,6 +100,9 @@ class StageSerializer(serializers.ModelSerializer[Stage]):
     class Meta:
         model = Stage
         fields = ["id", "name", "name_en", "position", "probability", "kind"]
+        read_only_fields = ["id"]
+        validators: list[Any] = []  # the service checks names (with a clear error)
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 
 class OpportunityInputSerializer(serializers.Serializer):
@@ -201,3 +204,15 @@ class SavedFilterSerializer(serializers.ModelSerializer[SavedFilter]):
         fields = ["id", "list_name", "name", "query", "created_at"]
         read_only_fields = ["id", "created_at"]
         validators: list[Any] = []  # the same name again replaces the filter
+
+
+class PoolRulesSerializer(serializers.Serializer):
+    pool_return_days = serializers.IntegerField(min_value=1, max_value=365)
+    claim_limit = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class SalesRoleSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    email = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=[("", "none"), ("rep", "rep"), ("manager", "manager")], allow_blank=True)
+    manager = serializers.IntegerField(required=False, allow_null=True, default=None)

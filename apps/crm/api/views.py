@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from core.api import Pagination, acting_user
 from core.errors import NotFound, ValidationFailed
 
-from .. import documents, selectors, services
+from .. import configuration, documents, selectors, services
 from .serializers import (
     ActivityInputSerializer,
     ActivityOutputSerializer,
@@ -38,6 +38,8 @@ from .serializers import (
     MoveInputSerializer,
     OpportunityInputSerializer,
     OpportunityOutputSerializer,
+    PoolRulesSerializer,
+    SalesRoleSerializer,
     SavedFilterSerializer,
     StageSerializer,
     TagsSerializer,
@@ -226,12 +228,81 @@ class LeadConvertApi(APIView):
 
 
 class StageListApi(APIView):
-    required_scopes = READ
+    """The pipeline's stages; POST adds one (owners and administrators)."""
+
+    required_scopes = BOTH
 
     @extend_schema(responses={200: StageSerializer(many=True)})
     def get(self, request: Request) -> Response:
         acting_user(request)
         return Response(StageSerializer(selectors.stage_list(), many=True).data)
+
+    @extend_schema(request=StageSerializer, responses={201: StageSerializer})
+    def post(self, request: Request) -> Response:
+        stage = configuration.stage_save(actor=acting_user(request), **_valid(StageSerializer, request))
+        return Response(StageSerializer(stage).data, status=status.HTTP_201_CREATED)
+
+
+class StageDetailApi(APIView):
+    """PUT changes a stage; DELETE removes one no opportunity was ever in."""
+
+    required_scopes = {"PUT": "crm:write", "DELETE": "crm:write"}
+
+    @extend_schema(request=StageSerializer, responses={200: StageSerializer})
+    def put(self, request: Request, stage_id: int) -> Response:
+        data = _valid(StageSerializer, request)
+        stage = configuration.stage_save(actor=acting_user(request), stage_id=stage_id, **data)
+        return Response(StageSerializer(stage).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, stage_id: int) -> Response:
+        configuration.stage_delete(actor=acting_user(request), stage_id=stage_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PoolRulesApi(APIView):
+    """The lead pool's rules: days without activity before a lead returns, open leads per person."""
+
+    required_scopes = {"GET": "crm:read", "PUT": "crm:write"}
+
+    @extend_schema(responses={200: PoolRulesSerializer})
+    def get(self, request: Request) -> Response:
+        acting_user(request)
+        return Response(PoolRulesSerializer(services.crm_settings()).data)
+
+    @extend_schema(request=PoolRulesSerializer, responses={200: PoolRulesSerializer})
+    def put(self, request: Request) -> Response:
+        data = _valid(PoolRulesSerializer, request)
+        return Response(PoolRulesSerializer(configuration.pool_rules_update(actor=acting_user(request), **data)).data)
+
+
+class SalesTeamApi(APIView):
+    """Who is a sales rep or manager, and in whose team (owners and administrators). POST sets
+    one person's role (an empty role takes it away)."""
+
+    required_scopes = BOTH
+
+    @extend_schema(responses={200: SalesRoleSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        people = configuration.sales_team(actor=acting_user(request))
+        rows = [
+            {
+                "user": p.pk,
+                "email": p.email,
+                "role": getattr(getattr(p, "sales_role", None), "role", ""),
+                "manager": getattr(getattr(p, "sales_role", None), "manager_id", None),
+            }
+            for p in people
+        ]
+        return Response(SalesRoleSerializer(rows, many=True).data)
+
+    @extend_schema(request=SalesRoleSerializer, responses={200: SalesRoleSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(SalesRoleSerializer, request)
+        configuration.sales_role_set(
+            actor=acting_user(request), user_id=data["user"], role=data["role"], manager_id=data.get("manager")
+        )
+        return Response(data)
 
 
 class OpportunityListCreateApi(APIView):
