@@ -20,7 +20,7 @@ from core.errors import Conflict
 from core.forms import add_service_errors
 from core.pages import module_page, query_without_page, reported
 
-from . import configuration, dashboard, documents, permissions, selectors, services
+from . import configuration, dashboard, documents, permissions, quotes, selectors, services
 from .forms import AccountForm, ActivityForm, ContactForm, ConvertForm, LeadForm, LoseForm, OpportunityForm
 from .models import Lead, Stage
 
@@ -268,6 +268,8 @@ def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpRespons
         "stages": selectors.stage_list(),
         "history": opportunity.stage_changes.select_related("from_stage", "to_stage", "by"),
         "lose_form": LoseForm(),
+        "quotes": opportunity.quotes.order_by("-created_at")[:20],
+        "can_invoice": quotes.can_invoice(request.user),
         **_timeline(request, "opportunity", opportunity.pk),
     }
     return crm_render(request, "crm/opportunity_detail.html", context)

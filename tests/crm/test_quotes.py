@@ -650,3 +650,20 @@ def test_an_accepted_quote_becomes_one_draft_invoice_in_finance(owner_a_client: 
         assert (invoice.untaxed, invoice.tax) == (Decimal(quote["net_total"]), Decimal(quote["vat_total"]))
     page = owner_a_client.get(f"/crm/quotes/{quote['id']}/").content.decode()
     assert "quote-invoice-link" in page
+
+
+@pytest.mark.django_db
+def test_a_won_opportunity_lists_its_quotes_with_the_invoice_button(owner_a_client: Client, firm_a: Firm) -> None:
+    account = _account(owner_a_client)
+    deal = _post(owner_a_client, "/api/v1/crm/opportunities/", {"name": "整单", "account": account}).json()
+    quote = _quote(owner_a_client, account, opportunity=deal["id"]).json()
+    _post(owner_a_client, f"{API}{quote['id']}/send/")
+    _post(owner_a_client, f"{API}{quote['id']}/accept/")
+    _post(owner_a_client, f"/api/v1/crm/opportunities/{deal['id']}/win/")
+
+    page = owner_a_client.get(f"/crm/opportunities/{deal['id']}/").content.decode()
+    assert quote["number"] in page
+    assert f"/crm/quotes/{quote['id']}/invoice/" in page
+    made = owner_a_client.post(f"/crm/quotes/{quote['id']}/invoice/")
+    assert made.status_code == 302
+    assert made["Location"].startswith("/finance/invoices/")
