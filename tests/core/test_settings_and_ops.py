@@ -72,6 +72,13 @@ def test_seed_demo_is_idempotent_and_creates_the_tianfu_park(capsys: pytest.Capt
         with schema_context(firm.schema_name):
             assert User.objects.filter(role=User.Role.OWNER).count() == 1
         assert firm.url in output
+    from apps.crm.models import Account, Lead, Opportunity
+
+    with schema_context(firms.get(slug="rongxin").schema_name):  # CRM demo data, once
+        assert Account.objects.count() == 4
+        assert Lead.objects.filter(owner__isnull=True).count() == 2
+        assert Opportunity.objects.filter(stage__kind="won").count() == 1
+    assert output.count("CRM demo data") == 1
 
 
 @pytest.mark.django_db

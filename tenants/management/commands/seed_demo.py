@@ -54,6 +54,16 @@ class Command(BaseCommand):
                 firm = signup.firm
             if firm.status == Firm.Status.PROVISIONING:
                 firm = firm_provision(firm_id=firm.pk)
+            seeded = False
+            if firm.status == Firm.Status.ACTIVE and slug == "rongxin":
+                from django_tenants.utils import schema_context
+
+                from apps.crm.demo import seed_demo_crm
+
+                with schema_context(firm.schema_name), transaction.atomic():
+                    seeded = seed_demo_crm(owner=User.objects.get(email=email))
             lines.append(f"Firm: {firm.name}  [{firm.status}]  {firm.url}")
+            if slug == "rongxin" and seeded:
+                lines.append("  CRM demo data: accounts, contacts, leads (two in the pool), a pipeline")
             lines.append(f"  owner       {email} / {DEMO_PASSWORD}")
         self.stdout.write("\n".join(lines))
