@@ -147,5 +147,20 @@ def _journey(port: str, browser: Any, firm: Firm, tmp_path: Path) -> None:
     with schema_context(firm.schema_name):
         assert set(Contact.objects.values_list("name", flat=True)) >= {"吴一", "王三"}
         assert not Contact.objects.filter(name="郑二").exists()
+    # 5. A quote for the account, and the owner's CRM configuration page.
+    with schema_context(firm.schema_name):
+        from apps.crm.quotes import quote_create
+
+        quote = quote_create(
+            actor=owner,
+            account_id=Account.objects.get(credit_code=CODE).pk,
+            lines=[{"product": "数控车床 CK6150", "quantity": "2", "unit_price": "118000", "discount": "5"}],
+        )
+    page.goto(f"{base}/crm/quotes/{quote.pk}/")
+    page.wait_for_selector("#quote-status")
+    shot(page, "09_quote")
+    page.click("nav.crm-tabs >> text=Configuration")
+    page.wait_for_selector("#stage-table")
+    shot(page, "10_configuration")
     context.close()
     assert violations == []
