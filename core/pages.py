@@ -1,7 +1,7 @@
 """Building blocks of module pages: a decorator that turns service refusals into 403 and 404
 pages, and ``reported`` for service calls whose other errors become a message.
 
-(HR and finance have their own copies from before this module existed; new modules use these.)
+(HR uses these too; finance keeps its own ``reported``, which turns "not found" into a message.)
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import wraps
@@ -31,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError, NotAllowed, NotFound
 from core.forms import add_service_errors
+from core.pages import query_without_page, reported
 
 from . import attendance, contracts, imports, leave, payroll, permissions, selectors, services
 from .forms import (
@@ -93,29 +93,6 @@ def hr_page(right: str | None) -> Callable[[View], View]:
     return decorator
 
 
-@dataclass
-class Outcome:
-    error: ApplicationError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@contextmanager
-def reported(request: HttpRequest) -> Iterator[Outcome]:
-    """A service call from a page: a refusal or "no such thing" reaches ``hr_page`` (403, 404), other
-    errors become a message."""
-    outcome = Outcome()
-    try:
-        yield outcome
-    except (NotAllowed, NotFound):
-        raise
-    except ApplicationError as exc:
-        outcome.error = exc
-        messages.error(request, exc.detail)
-
-
 def _rights(request: HttpRequest) -> dict[str, bool]:
     user = request.user
     return {
@@ -129,10 +106,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], *, statu
     return render(request, template, {**_rights(request), **context}, status=status)
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+_query_without_page = query_without_page
 
 
 def _search(request: HttpRequest) -> str:
