@@ -66,7 +66,7 @@ def figures(*, actor: Any) -> dict[str, Any]:
     )
     chart = {
         "funnel": [
-            {"name": f["stage"].name, "value": f["count"]} for f in funnel if f["stage"].kind == Stage.Kind.OPEN
+            {"name": f["stage"].label, "value": f["count"]} for f in funnel if f["stage"].kind == Stage.Kind.OPEN
         ],
         "months": [m["month"] for m in months.values()],
         "won": [m["won"] for m in months.values()],

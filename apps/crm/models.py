@@ -218,6 +218,13 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name to show: the English one on the English interface, when the firm gave one."""
+        from django.utils.translation import get_language
+
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+
 
 class Opportunity(models.Model):
     name = models.CharField(_("name"), max_length=200)

@@ -312,7 +312,7 @@ def _cards_html(cards: list[dict[str, Any]], stage_pk: int, back: Stage | None, 
         (forward, "on", _("Move on to"), "&rarr;"),
     ):
         if target is not None:
-            name = esc(target.name)
+            name = esc(target.label)
             arrows.append(
                 f'<button type="submit" form="move-{stage_pk}-{direction}" formaction="{{url}}" '
                 f'hx-post="{{url}}" hx-include="#move-{stage_pk}-{direction}" class="link" '
@@ -357,7 +357,7 @@ def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
         response = crm_render(request, "crm/_board.html", _board(request), status=200 if outcome.ok else 400)
         return response
     if outcome.ok:
-        messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.name})
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": moved.stage.label})
     return redirect(_safe_next(request, reverse("crm:opportunity_detail", args=[opportunity_id])))
 
 
