@@ -162,5 +162,9 @@ def _journey(port: str, browser: Any, firm: Firm, tmp_path: Path) -> None:
     page.click("nav.crm-tabs >> text=Configuration")
     page.wait_for_selector("#stage-table")
     shot(page, "10_configuration")
+    # 6. The overview now draws its funnel (ECharts, served by the app) without a CSP violation.
+    page.click("nav.crm-tabs >> text=Overview")
+    page.wait_for_selector("#chart-funnel canvas")
+    shot(page, "11_overview_with_funnel")
     context.close()
     assert violations == []

@@ -8,14 +8,22 @@
     var funnel = document.getElementById("chart-funnel");
     var any = data.funnel.some(function (row) { return row.value > 0; });
     if (funnel && any) {
+      // Stages top to bottom as bars: counts read plainly even when they are small.
+      var names = data.funnel.map(function (row) { return row.name; }).reverse();
+      var values = data.funnel.map(function (row) { return row.value; }).reverse();
       window.echarts.init(funnel).setOption({
-        tooltip: { trigger: "item" },
-        series: [{ type: "funnel", sort: "none", data: data.funnel, label: { formatter: "{b}: {c}" } }],
+        animation: false,
+        grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: names },
+        series: [{ type: "bar", data: values, itemStyle: { color: "#1f7a56" }, label: { show: true, position: "right" } }],
       });
     }
     var months = document.getElementById("chart-months");
     if (months && data.months.length) {
       window.echarts.init(months).setOption({
+        animation: false,
         tooltip: { trigger: "axis" },
         legend: { data: [months.dataset.won || "won", months.dataset.lost || "lost"] },
         xAxis: { type: "category", data: data.months },
