@@ -49,4 +49,10 @@
       values: { stage: column.dataset.stage },
     });
   });
+
+  // A refused move (someone else changed the opportunity meanwhile): show the board as it is.
+  document.addEventListener("htmx:responseError", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "board") window.location.reload();
+  });
 })();
