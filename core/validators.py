@@ -7,13 +7,18 @@ _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+def credit_code_check_character(first17: str) -> str:
+    """The check character that completes the first 17 characters of a credit code."""
+    total = sum(_CREDIT_ALPHABET.index(char) * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
 def credit_code_valid(code: str) -> bool:
     """An 18-character unified social credit code whose last character checks out."""
     code = code.strip().upper()
     if len(code) != 18 or any(char not in _CREDIT_ALPHABET for char in code):
         return False
-    total = sum(_CREDIT_ALPHABET.index(char) * weight for char, weight in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
-    return _CREDIT_ALPHABET[(31 - total % 31) % 31] == code[17]
+    return credit_code_check_character(code[:17]) == code[17]
 
 
 # GB 11643-1999: resident ID numbers, 17 digits and an ISO 7064 MOD 11-2 check character.

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from core.validators import _CREDIT_ALPHABET, _CREDIT_WEIGHTS
+from core.validators import credit_code_check_character
 
 from . import services
 from .models import Account, Stage
@@ -37,8 +37,7 @@ DEALS = [("数控设备采购", 0, "260000", 2), ("年度仓储服务", 1, "4800
 
 
 def _with_check(code17: str) -> str:
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(code17, _CREDIT_WEIGHTS, strict=True))
-    return code17 + _CREDIT_ALPHABET[(31 - total % 31) % 31]
+    return code17 + credit_code_check_character(code17)
 
 
 def seed_demo_crm(*, owner: Any) -> bool:

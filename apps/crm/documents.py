@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.audit.services import audit_record
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -201,7 +202,8 @@ def activity_reminders_send(*, now: Any = None) -> int:
                 for activity in activities
             ]
             send_mail(
-                subject=_("CRM reminder: %(n)d activities") % {"n": len(activities)},
+                subject=ngettext("CRM reminder: %(n)d activity", "CRM reminder: %(n)d activities", len(activities))
+                % {"n": len(activities)},
                 message="\n".join(lines),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[owner.email],

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -111,8 +113,12 @@ def contact_create(
         account=account,
         owner=actor,
     )
-    if contact.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact.email):
-        raise ValidationFailed(_("Enter a valid email address."), fields={"email": [_("Enter a valid email address.")]})
+    if contact.email:
+        try:
+            validate_email(contact.email)
+        except DjangoValidationError:
+            message = _("Enter a valid email address.")
+            raise ValidationFailed(message, fields={"email": [message]}) from None
     if contact.mobile and Contact.objects.filter(mobile=contact.mobile).exists():
         message = _("A contact with this mobile number already exists.")
         raise ValidationFailed(message, code="duplicate", fields={"mobile": [message]})

@@ -297,7 +297,7 @@ def _board(request: HttpRequest) -> dict[str, Any]:
                 "next": following,
             }
         )
-    return {"columns": columns, "won_lost": {s.kind: s for s in selectors.stage_list() if s.kind != Stage.Kind.OPEN}}
+    return {"columns": columns}
 
 
 def _cards_html(cards: list[dict[str, Any]], stage_pk: int, back: Stage | None, forward: Stage | None) -> str:

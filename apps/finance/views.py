@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -27,8 +25,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import ApplicationError, NotAllowed, NotFound, ValidationFailed
+from core.errors import ApplicationError, NotAllowed, ValidationFailed
 from core.forms import add_service_errors
+from core.pages import module_page
 
 from . import attachments, permissions, selectors, services
 from .forms import (
@@ -55,32 +54,18 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "finance/forbidden.html", {"message": message}, status=403)
 
 
+def _finance_access(right: str) -> Callable[[Any], None]:
+    def check(user: Any) -> None:
+        if not permissions.can(user, permissions.VIEW):
+            raise NotAllowed(_("You have no access to finance. Ask your firm's owner for a finance role."))
+        permissions.require(user, right)
+
+    return check
+
+
 def finance_page(right: str) -> Callable[[View], View]:
     """Signed in and holding ``right``; services' NotFound becomes 404 and NotAllowed 403."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not permissions.can(request.user, right):
-                if not permissions.can(request.user, permissions.VIEW):
-                    return _forbidden(
-                        request, _("You have no access to finance. Ask your firm's owner for a finance role.")
-                    )
-                try:
-                    permissions.require(request.user, right)
-                except NotAllowed as exc:
-                    return _forbidden(request, exc.detail)
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.detail) from exc
-            except NotAllowed as exc:
-                return _forbidden(request, exc.detail)
-
-        return wrapped
-
-    return decorator
+    return module_page(check=_finance_access(right), forbidden_template="finance/forbidden.html")
 
 
 @dataclass

@@ -12,13 +12,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import ApplicationError, NotAllowed, NotFound
+from core.errors import ApplicationError, NotAllowed
 from core.forms import add_service_errors
-from core.pages import query_without_page, reported
+from core.pages import module_page, query_without_page, reported
 
 from . import attendance, contracts, imports, leave, payroll, permissions, selectors, services
 from .forms import (
@@ -65,32 +63,20 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "hr/forbidden.html", {"message": message}, status=403)
 
 
+def _hr_access(right: str | None) -> Callable[[Any], None]:
+    def check(user: Any) -> None:
+        if right is None:
+            return
+        if not permissions.can(user, permissions.PEOPLE):
+            raise NotAllowed(_("You have no access to HR. Ask your firm's owner for an HR or payroll role."))
+        permissions.require(user, right)
+
+    return check
+
+
 def hr_page(right: str | None) -> Callable[[View], View]:
     """Signed in and holding ``right`` (None: anyone signed in); NotFound becomes 404, NotAllowed 403."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if right is not None and not permissions.can(request.user, right):
-                if not permissions.can(request.user, permissions.PEOPLE):
-                    return _forbidden(
-                        request, _("You have no access to HR. Ask your firm's owner for an HR or payroll role.")
-                    )
-                try:
-                    permissions.require(request.user, right)
-                except NotAllowed as exc:
-                    return _forbidden(request, exc.detail)
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.detail) from exc
-            except NotAllowed as exc:
-                return _forbidden(request, exc.detail)
-
-        return wrapped
-
-    return decorator
+    return module_page(check=_hr_access(right), forbidden_template="hr/forbidden.html")
 
 
 def _rights(request: HttpRequest) -> dict[str, bool]:
