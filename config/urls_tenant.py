@@ -37,11 +37,12 @@ urlpatterns = [
     path("crm/", include("apps.crm.urls")),
     path("hr/", include("apps.hr.urls")),
     path("finance/", include("apps.finance.urls")),
-    path("supply-chain/", account_views.module_home, {"module": "supply_chain"}, name="supply_chain"),
+    path("supply-chain/", include("apps.supply_chain.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/v1/finance/", include("apps.finance.api.urls")),
     path("api/v1/hr/", include("apps.hr.api.urls")),
     path("api/v1/crm/", include("apps.crm.api.urls")),
+    path("api/v1/supply-chain/", include("apps.supply_chain.api.urls")),
     *common_urls("config.urls_tenant"),
 ]
 

@@ -94,11 +94,6 @@ def platform_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def module_home(request: HttpRequest, module: str) -> HttpResponse:
-    return render(request, "accounts/module_home.html", {"module": module})
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def firm_settings(request: HttpRequest) -> HttpResponse:
     firm = request.tenant  # type: ignore[attr-defined]

@@ -27,6 +27,22 @@ def revenue_account_code() -> str:
     return account.code if account else root
 
 
+def postable_account_code(code: str) -> str | None:
+    """``code`` itself when it takes postings, else its first active sub-account that does;
+    None when the firm's chart has no such account."""
+    account = (
+        Account.objects.filter(code__startswith=code, is_leaf=True, is_active=True).order_by("code").first()
+        if code
+        else None
+    )
+    return account.code if account else None
+
+
+def invoice_summary(invoice_id: int) -> Invoice | None:
+    """A finance invoice by id (status, number, totals) for a module that drafted it."""
+    return Invoice.objects.filter(pk=invoice_id).first()
+
+
 def sales_invoice_by_reference(reference: str) -> Invoice | None:
     """A customer invoice made from another module's document (its number as the reference)."""
     return Invoice.objects.filter(direction=Invoice.Direction.SALES, reference=reference).order_by("id").first()
@@ -67,11 +83,42 @@ def sales_invoice_draft(
     )
 
 
+def purchase_invoice_draft(
+    *,
+    actor: Any,
+    partner_name: str,
+    partner_tax_id: str,
+    day: date,
+    reference: str,
+    lines: list[tuple[str, str, Decimal, Decimal, Decimal]],
+) -> Invoice:
+    """A draft supplier bill from another module: lines of (description, account code, quantity,
+    unit price before VAT, VAT rate). Finance's own rules apply; posting it is finance's step
+    (Dr the lines' account and input VAT / Cr payable)."""
+    from .invoicing import InvoiceLineInput, invoice_create
+
+    return invoice_create(
+        actor=actor,
+        direction=Invoice.Direction.PURCHASE,
+        partner_name=partner_name,
+        partner_tax_id=partner_tax_id,
+        day=day,
+        reference=reference,
+        lines=[
+            InvoiceLineInput(description[:200], code, quantity, price, rate)
+            for description, code, quantity, price, rate in lines
+        ],
+    )
+
+
 __all__ = [
     "EntryLine",
     "PostedEntry",
+    "invoice_summary",
     "journal_entry_post",
     "ledger_chart",
+    "postable_account_code",
+    "purchase_invoice_draft",
     "revenue_account_code",
     "sales_invoice_by_reference",
     "sales_invoice_draft",

@@ -1,0 +1,5 @@
+"""Supply chain pages: reports (included by apps/supply_chain/urls.py)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
