@@ -129,23 +129,30 @@ def _rows(sql: str, params: Sequence[Any]) -> list[_Row]:
 def _take(
     layers: deque[_Layer], need: Decimal, *, prefer: int | None, touched: dict[int, Decimal]
 ) -> tuple[Decimal, Decimal]:
-    """Take up to ``need`` from the open layers (``prefer``'s layer first); return the quantity
-    taken and its cost. What the layers cannot give is left to the caller."""
+    """Take up to ``need`` from the open layers, oldest first (``prefer``'s layer before all);
+    return the quantity taken and its cost. What the layers cannot give is left to the caller.
+    A deficit (negative layer) at the front means there is nothing left to take."""
     taken = cost = ZERO
-    ordered = sorted(layers, key=lambda layer: layer.move_id != prefer) if prefer is not None else list(layers)
-    for layer in ordered:
-        if taken == need:
+    if prefer is not None:
+        for layer in layers:
+            if layer.move_id == prefer:
+                take = min(max(layer.quantity, ZERO), need)
+                layer.quantity -= take
+                taken, cost = take, take * layer.cost
+                touched[prefer] = layer.quantity
+                break
+    while layers and taken < need:
+        layer = layers[0]
+        if layer.quantity < 0:
             break
-        if layer.quantity <= 0:
-            continue
         take = min(layer.quantity, need - taken)
         layer.quantity -= take
         taken += take
         cost += take * layer.cost
         if layer.move_id is not None:
             touched[layer.move_id] = layer.quantity
-    for layer in [layer for layer in layers if layer.quantity == 0]:
-        layers.remove(layer)
+        if layer.quantity == 0:
+            layers.popleft()
     return taken, cost
 
 
@@ -276,35 +283,32 @@ def _last_cost(product: Product, upto: _Row) -> Decimal:
     return found[0].unit_cost if found else product.purchase_price
 
 
-def _update_many(sql: str, template: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``UPDATE ... FROM (VALUES ...)`` in pages of a few thousand rows."""
-    page = 4000
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), page):
-            chunk = rows[start : start + page]
-            values = ", ".join([template] * len(chunk))
-            cursor.execute(sql % values, [value for row in chunk for value in row])
-
-
 def _write(rows: Iterable[_Row], layers: dict[int, Decimal]) -> None:
-    changed = [
-        (row.id, row.unit_cost, row.value, row.balance_quantity, row.balance_value, row.remaining)
-        for row in rows
-        if row.changed or row.is_new
-    ]
-    if changed:
-        _update_many(
-            "UPDATE supply_chain_stockmove AS m SET unit_cost = v.c, value = v.v, balance_quantity = v.bq,"
-            " balance_value = v.bv, remaining = v.r FROM (VALUES %s) AS v(id, c, v, bq, bv, r) WHERE m.id = v.id",
-            "(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric)",
-            changed,
-        )
-    if layers:
-        _update_many(
-            "UPDATE supply_chain_stockmove AS m SET remaining = v.r FROM (VALUES %s) AS v(id, r) WHERE m.id = v.id",
-            "(%s::bigint, %s::numeric)",
-            list(layers.items()),
-        )
+    """Write the figures of the rows that changed (and the FIFO layers that did), in one
+    statement each: arrays of values unnested on the server, not thousands of placeholders."""
+    changed = [row for row in rows if row.changed or row.is_new]
+    with connection.cursor() as cursor:
+        if changed:
+            cursor.execute(
+                "UPDATE supply_chain_stockmove AS m SET unit_cost = v.c, value = v.v, balance_quantity = v.bq,"
+                " balance_value = v.bv, remaining = v.r"
+                " FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[],"
+                " %s::numeric[]) AS v(id, c, v, bq, bv, r) WHERE m.id = v.id",
+                [
+                    [row.id for row in changed],
+                    [row.unit_cost for row in changed],
+                    [row.value for row in changed],
+                    [row.balance_quantity for row in changed],
+                    [row.balance_value for row in changed],
+                    [row.remaining for row in changed],
+                ],
+            )
+        if layers:
+            cursor.execute(
+                "UPDATE supply_chain_stockmove AS m SET remaining = v.r"
+                " FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, r) WHERE m.id = v.id",
+                [list(layers), list(layers.values())],
+            )
 
 
 def _lock_levels(moves: Sequence[MoveInput], locations: dict[int, Location]) -> dict[tuple[int, int, int | None], Any]:

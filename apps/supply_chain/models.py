@@ -322,10 +322,12 @@ class StockMove(models.Model):
         TRANSFER_IN = "xfer_in", _("Transfer in")
         ADJUSTMENT = "adjust", _("Stocktake adjustment")
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="moves")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="moves")
-    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="moves")
+    # Few indexes on purpose: re-costing rewrites many rows, and every index is written again
+    # (the product's index below leads with product_id; the others are rarely searched).
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="moves", db_index=False)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+", db_index=False)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="moves", db_index=False)
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="moves", db_index=False)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     moved_on = models.DateField(_("date"))
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
@@ -340,13 +342,13 @@ class StockMove(models.Model):
     # FIFO: what is left of this incoming move's layer after the moves that follow it.
     remaining = models.DecimalField(default=ZERO, max_digits=18, decimal_places=4)
     origin = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="returns"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="returns", db_index=False
     )  # the receipt a return to supplier undoes, the delivery a customer return undoes
     document = models.CharField(max_length=12, blank=True)  # receipt, delivery, transfer, stocktake...
     document_id = models.PositiveIntegerField(null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
