@@ -421,7 +421,7 @@ class Revaluation(models.Model):
 
 
 class _Document(models.Model):
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    number = models.CharField(_("document number"), max_length=20, unique=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
