@@ -151,7 +151,7 @@ def main() -> None:
         locations = [Location.objects.get(warehouse=w, is_default=True) for w in warehouses]
         hot_count = args.hot_moves + HOT_HEAD
         cold_products = args.products - 2
-        cold_each = max(4, (args.moves - 2 * hot_count) // max(cold_products, 1))
+        cold_each, extra = divmod(max(args.moves - 2 * hot_count, 4 * cold_products), max(cold_products, 1))
         products = Product.objects.bulk_create(
             [
                 Product(
@@ -177,13 +177,12 @@ def main() -> None:
         now = "2026-11-24 00:00:00+00"
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY supply_chain_stockmove ({columns}) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY supply_chain_stockmove ({columns}) FROM STDIN") as copy,
         ):
             for index, product in enumerate(products):
                 is_hot = index < 2
-                planned = _product_moves(rng, hot_count if is_hot else cold_each, product.purchase_price, hot=is_hot)
+                count = hot_count if is_hot else cold_each + (1 if index - 2 < extra else 0)
+                planned = _product_moves(rng, count, product.purchase_price, hot=is_hot)
                 rows = []
                 for _day, _slot, quantity, cost in planned:
                     rows.append(
@@ -365,7 +364,7 @@ def main() -> None:
         started = time.perf_counter()
         rewritten = 0
         with transaction.atomic():
-            methods = dict(Product.objects.values_list("pk", "cost_method"))
+            methods: dict[Any, str] = dict(Product.objects.values_list("pk", "cost_method"))
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT product_id, id, kind, quantity, fixed_cost, unit_cost, value, balance_quantity,"

@@ -722,7 +722,7 @@ IMPORT_COLUMNS = [
     ("职位", False, _("position")),
     ("手机", False, _("mobile")),
     ("社保基数", False, _("social insurance base; salary plus allowances if empty")),
-    ("公积金比例", False, _("housing fund rate, e.g. 0.08; 5% if empty")),
+    ("公积金比例", False, _("housing fund rate, e.g. 0.08; 0.05 if empty")),
     ("开户银行", False, _("bank")),
     ("银行账号", False, _("bank account")),
 ]

@@ -149,7 +149,7 @@ class ProductImportForm(forms.Form):
 class SettingsForm(forms.Form):
     allow_negative_stock = forms.BooleanField(label=_("Allow negative stock"), required=False)
     over_receipt_percent = forms.DecimalField(
-        label=_("Over-receipt allowed (% of the ordered quantity)"),
+        label=_("Over-receipt allowed (percent of the ordered quantity)"),
         max_digits=5,
         decimal_places=2,
         min_value=0,

@@ -27,7 +27,7 @@ class SupplyChainSettings(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     allow_negative_stock = models.BooleanField(_("allow negative stock"), default=False)
     over_receipt_percent = models.DecimalField(
-        _("over-receipt allowed (% of the ordered quantity)"), max_digits=5, decimal_places=2, default=ZERO
+        _("over-receipt allowed (percent of the ordered quantity)"), max_digits=5, decimal_places=2, default=ZERO
     )
     price_tolerance_percent = models.DecimalField(
         _("bill price tolerance (%)"), max_digits=5, decimal_places=2, default=ZERO
@@ -220,7 +220,7 @@ class PriceList(models.Model):
         PURCHASE = "purchase", _("Purchase")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.SALES)
+    kind = models.CharField(_("price list kind"), max_length=8, choices=Kind.choices, default=Kind.SALES)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -314,7 +314,7 @@ class StockMove(models.Model):
 
     class Kind(models.TextChoices):
         OPENING = "opening", _("Opening balance")
-        RECEIPT = "receipt", _("Receipt")
+        RECEIPT = "receipt", _("Goods receipt")
         PURCHASE_RETURN = "p_return", _("Return to supplier")
         DELIVERY = "delivery", _("Delivery")
         SALES_RETURN = "s_return", _("Customer return")
@@ -328,7 +328,7 @@ class StockMove(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+", db_index=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="moves", db_index=False)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="moves", db_index=False)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    kind = models.CharField(_("move kind"), max_length=8, choices=Kind.choices)
     moved_on = models.DateField(_("date"))
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
     valued = models.BooleanField(default=True)
@@ -494,8 +494,8 @@ class Receipt(_Document):
     voucher_id = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("receipt")
-        verbose_name_plural = _("receipts")
+        verbose_name = _("goods receipt")
+        verbose_name_plural = _("goods receipts")
         ordering = ["-received_on", "-id"]
 
 

@@ -149,6 +149,7 @@ def _journey(port: str, browser: Any, firm: Firm) -> None:
     shot(page, "08_bill")
     with schema_context(firm.schema_name):
         bill = SupplierBill.objects.get()
+        assert bill.finance_invoice_id is not None
         invoice = Invoice.objects.get(pk=bill.finance_invoice_id)
         assert (invoice.status, invoice.total, invoice.reference) == ("draft", Decimal("926.60"), bill.number)
     page.click("#bill-finance")

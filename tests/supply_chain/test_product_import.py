@@ -61,6 +61,8 @@ def test_a_utf8_file_with_chinese_headers_creates_products(owner, make) -> None:
     # then the product exists with every value, its category made
     assert (job.status, job.created, job.updated, job.errors) == ("done", 1, 0, [])
     product = Product.objects.get(sku="P-001")
+    assert product.category is not None
+    assert product.supplier is not None
     assert (product.name, product.unit, product.category.name, product.barcode) == (
         "六角螺栓",
         "个",

@@ -280,6 +280,7 @@ def test_a_back_dated_receipt_revalues_what_was_delivered_and_posts_it(owner, ma
     revaluation = Revaluation.objects.get(move__document="receipt", move__document_id=receipt.pk)
     assert revaluation.cost_change == D("25.00")
     book = postings.accounts()
+    assert revaluation.voucher_id is not None
     assert _balances(revaluation.voucher_id) == sorted(
         [(book.cogs, D("25.00"), D("0")), (book.inventory, D("0"), D("25.00"))]
     )
@@ -303,6 +304,7 @@ def test_a_bill_matching_order_and_receipt_drafts_the_finance_bill_on_goods_rece
     assert (bill.match, bill.mismatches) == ("matched", [])
     assert (bill.untaxed, bill.tax, bill.total) == (D("60.00"), D("7.80"), D("67.80"))
     assert _line(order).billed_quantity == D(6)
+    assert bill.finance_invoice_id is not None
     invoice = Invoice.objects.get(pk=bill.finance_invoice_id)
     assert (invoice.direction, invoice.status, invoice.reference) == ("purchase", "draft", bill.number)
     assert (invoice.untaxed, invoice.tax, invoice.total) == (D("60.00"), D("7.80"), D("67.80"))
@@ -392,6 +394,7 @@ def test_a_return_goes_back_at_the_receipt_cost_and_reverses_its_entry(owner, ma
     )
     assert returned.value == D("40.00")
     book = postings.accounts()
+    assert returned.voucher_id is not None
     assert _balances(returned.voucher_id) == sorted(
         [(book.grni, D("40.00"), D("0")), (book.inventory, D("0"), D("40.00"))]
     )

@@ -242,6 +242,7 @@ def test_stocktake_loss_credits_inventory(owner, make) -> None:
     stock.stocktake_count(actor=owner, stocktake=stocktake, counts={stocktake.lines.get().pk: "6"})
     posted = stock.stocktake_post(actor=owner, stocktake=stocktake.pk)
     assert posted.value_change == D("-12.00")
+    assert posted.voucher_id is not None
     lines = Voucher.objects.get(pk=posted.voucher_id).lines.select_related("account")
     book = accounts()
     assert {(line.account.code, line.debit, line.credit) for line in lines} == {
@@ -272,6 +273,7 @@ def test_stocktake_posts_against_what_is_on_hand_now(owner, make) -> None:
     stock.stocktake_post(actor=owner, stocktake=stocktake)
     assert _level(product, warehouse) == D(8)
     line.refresh_from_db()
+    assert line.move is not None
     assert (line.expected, line.counted, line.move.quantity) == (D(7), D(8), D(1))
 
 
@@ -326,6 +328,7 @@ def test_an_unexpected_lot_can_be_added_and_is_posted_as_a_gain(owner, make) -> 
     line = stock.stocktake_add_line(
         actor=owner, stocktake=stocktake, product_id=product.pk, lot_number="FOUND-1", counted="4"
     )
+    assert line.lot is not None
     assert (line.expected, line.lot.number) == (D(0), "FOUND-1")
     with pytest.raises(ValidationFailed):
         stock.stocktake_add_line(actor=owner, stocktake=stocktake, product_id=product.pk, lot_number="FOUND-1")

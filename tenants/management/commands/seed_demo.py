@@ -59,11 +59,16 @@ class Command(BaseCommand):
                 from django_tenants.utils import schema_context
 
                 from apps.crm.demo import seed_demo_crm
+                from apps.supply_chain.demo import seed_demo_supply_chain
 
                 with schema_context(firm.schema_name), transaction.atomic():
                     seeded = seed_demo_crm(owner=User.objects.get(email=email))
+                    seeded = seed_demo_supply_chain(owner=User.objects.get(email=email)) or seeded
             lines.append(f"Firm: {firm.name}  [{firm.status}]  {firm.url}")
             if slug == "rongxin" and seeded:
                 lines.append("  CRM demo data: accounts, contacts, leads (two in the pool), a pipeline")
+                lines.append(
+                    "  Supply chain demo data: two warehouses, products, an order received and billed, a backorder"
+                )
             lines.append(f"  owner       {email} / {DEMO_PASSWORD}")
         self.stdout.write("\n".join(lines))
