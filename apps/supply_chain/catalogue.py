@@ -437,6 +437,10 @@ def product_update(*, actor: Any, product_id: Any, **fields: Any) -> Product:
     if values.get("tracking", product.tracking) != product.tracking and has_moves():
         message = _("Tracking cannot change once the product has stock moves.")
         raise Conflict(message, code="product_has_moves", fields={"tracking": [message]})
+    if values.get("unit", product.unit) != product.unit and has_moves():
+        # Every move, level and layer is counted in the base unit: renaming it would reinterpret them.
+        message = _("The base unit cannot change once the product has stock moves.")
+        raise Conflict(message, code="product_has_moves", fields={"unit": [message]})
     if "unit" in values and values["unit"] != product.unit and product.conversions.filter(unit=values["unit"]).exists():
         message = _("This unit is already one of the product's other units.")
         raise ValidationFailed(message, fields={"unit": [message]})

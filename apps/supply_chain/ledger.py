@@ -246,7 +246,7 @@ def _state_before(product: Product, moved_on: date, move_id: int) -> tuple[_Stat
                 move_id,
             ],
         )
-        state = _State()
+        state = _State(last_cost=product.purchase_price)
         if reset:
             start = reset[0]
             state = _State(start.balance_quantity, start.balance_value, _last_cost(product, start))
@@ -261,7 +261,7 @@ def _state_before(product: Product, moved_on: date, move_id: int) -> tuple[_Stat
             rows = _rows("product_id = %s AND valued ORDER BY moved_on, id", [product.pk])
         return state, rows
     previous = _rows(key + " ORDER BY moved_on DESC, id DESC LIMIT 1", [product.pk, moved_on, move_id])
-    state = _State()
+    state = _State(last_cost=product.purchase_price)
     if previous:
         state = _State(previous[0].balance_quantity, previous[0].balance_value, _last_cost(product, previous[0]))
     rows = _rows(
@@ -309,6 +309,27 @@ def _write(rows: Iterable[_Row], layers: dict[int, Decimal]) -> None:
                 " FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, r) WHERE m.id = v.id",
                 [list(layers), list(layers.values())],
             )
+
+
+def _available_from(key: tuple[int, int, int | None], day: date) -> Decimal:
+    """What a move dated ``day`` may take from a location without the balance there going below
+    zero at the end of ``day`` or after any later move there."""
+    product_id, location_id, lot_id = key
+    where = "product_id = %s AND location_id = %s AND lot_id IS NOT DISTINCT FROM %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COALESCE(SUM(quantity), 0) FROM supply_chain_stockmove WHERE {where} AND moved_on <= %s),"
+            " (SELECT MIN(balance) FROM (SELECT moved_on, SUM(quantity) OVER (ORDER BY moved_on, id) AS balance"
+            f" FROM supply_chain_stockmove WHERE {where}) AS running WHERE moved_on > %s)",
+            [product_id, location_id, lot_id, day, product_id, location_id, lot_id, day],
+        )
+        end_of_day, lowest_after = cursor.fetchone()
+    return min(Decimal(end_of_day), Decimal(lowest_after)) if lowest_after is not None else Decimal(end_of_day)
+
+
+def _has_later_moves(key: tuple[int, int, int | None], day: date) -> bool:
+    lot = Q(lot__isnull=True) if key[2] is None else Q(lot_id=key[2])
+    return StockMove.objects.filter(lot, product_id=key[0], location_id=key[1], moved_on__gt=day).exists()
 
 
 def _lock_levels(moves: Sequence[MoveInput], locations: dict[int, Location]) -> dict[tuple[int, int, int | None], Any]:
@@ -369,14 +390,18 @@ def moves_record(*, actor: Any, moves: Sequence[MoveInput]) -> Recorded:
             needed[key] -= move.quantity
     if not settings_row().allow_negative_stock:
         for key, need in needed.items():
-            if levels[key].quantity < 0:
+            earliest = min(m.moved_on for m in moves if (m.product_id, m.location_id, m.lot_id) == key)
+            available = before[key]
+            if _has_later_moves(key, earliest):  # back-dated: no later balance may go below zero
+                available = min(available, _available_from(key, earliest))
+            if available - need < 0:
                 product = products[key[0]]
                 raise Conflict(
                     _("Not enough %(product)s at %(location)s: %(available)s %(unit)s on hand, %(needed)s needed.")
                     % {
                         "product": product,
                         "location": locations[key[1]],
-                        "available": f"{before[key].normalize():f}",
+                        "available": f"{available.normalize():f}",
                         "needed": f"{need.normalize():f}",
                         "unit": product.unit,
                     },

@@ -486,6 +486,9 @@ def _remaining_status(order: PurchaseOrder) -> str:
 
 
 def _serial_in_stock(product: Product, number: str) -> bool:
+    # The product's row lock makes two receipts of the same serial on different orders wait for
+    # each other, so the second one sees the first one's stock.
+    Product.objects.select_for_update().filter(pk=product.pk).first()
     return StockLevel.objects.filter(product=product, lot__number=number, quantity__gt=0).exists()
 
 

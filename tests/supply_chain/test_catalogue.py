@@ -126,6 +126,18 @@ def test_tracking_cannot_change_once_the_product_has_moves(owner, make) -> None:
     assert product.tracking == "none"
 
 
+def test_the_base_unit_cannot_change_once_the_product_has_moves(owner, make) -> None:
+    # given 12 个 in stock: every move and level counts 个
+    warehouse, product = make.warehouse(), make.product()
+    receive(owner, product, warehouse, 12, "3", DAY)
+    # when the base unit is renamed to 箱, the same numbers would mean boxes
+    with pytest.raises(Conflict) as refused:
+        catalogue.product_update(actor=owner, product_id=product.pk, unit="箱")
+    assert "unit" in refused.value.fields
+    product.refresh_from_db()
+    assert product.unit == "个"
+
+
 def test_other_fields_may_change_after_moves(owner, make) -> None:
     warehouse, product = make.warehouse(), make.product()
     receive(owner, product, warehouse, 1, "3", DAY)

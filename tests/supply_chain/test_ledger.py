@@ -188,3 +188,44 @@ def test_transfers_move_stock_without_changing_its_value(owner, make) -> None:
     )
     assert StockLevel.objects.get(product=product, warehouse=second).quantity == D(4)
     assert _valuation(product) == (D(10), D("30.00"))
+
+
+def test_a_back_dated_delivery_before_the_goods_arrived_is_refused(owner, make) -> None:
+    # given 10 received on day 3
+    warehouse, product = make.warehouse(), make.product()
+    receive(owner, product, warehouse, 10, "5", DAY3)
+    moves_before = StockMove.objects.count()
+    # when 10 are delivered dated day 1, before they arrived
+    with pytest.raises(Conflict) as refused:
+        issue(owner, product, warehouse, 10, DAY1)
+    # then it is refused (0 were there that day) and nothing is written
+    assert refused.value.code == "insufficient_stock"
+    assert "0 个 on hand" in refused.value.detail
+    assert StockMove.objects.count() == moves_before
+    assert _valuation(product) == (D(10), D("50.00"))
+
+
+def test_a_back_dated_delivery_may_not_take_what_a_later_delivery_took(owner, make) -> None:
+    # given 10 received on day 1 and 8 delivered on day 3
+    warehouse, product = make.warehouse(), make.product()
+    receive(owner, product, warehouse, 10, "5", DAY1)
+    issue(owner, product, warehouse, 8, DAY3)
+    # when 5 more are delivered dated day 2, the day-3 delivery would have gone below zero
+    with pytest.raises(Conflict):
+        issue(owner, product, warehouse, 5, DAY2)
+    # but the 2 that were really left can go out on day 2
+    issue(owner, product, warehouse, 2, DAY2)
+    assert _valuation(product) == (D(0), D("0.00"))
+
+
+def test_stock_below_zero_before_any_receipt_is_costed_at_the_purchase_price(owner, make) -> None:
+    row = settings_row()
+    row.allow_negative_stock = True
+    row.save()
+    warehouse, product = make.warehouse(), make.product(purchase_price=D("4"))
+    receive(owner, product, warehouse, 10, "5", DAY3)
+    # a delivery dated before anything arrived is costed at the product's purchase price, not zero
+    delivery = issue(owner, product, warehouse, 3, DAY1).moves[0]
+    delivery.refresh_from_db()
+    assert delivery.value == D("-12.00")
+    assert _valuation(product) == (D(7), D("38.00"))

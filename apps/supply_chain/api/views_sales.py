@@ -212,7 +212,7 @@ class ScCustomerInvoiceCreateApi(APIView):
     (finance's rules apply: the right to prepare invoices, the VAT rates). 409
     ``nothing_to_invoice`` when everything delivered is invoiced."""
 
-    required_scopes = {"POST": "finance:write"}
+    required_scopes = {"POST": WRITE}  # finance's own rights apply when the invoice is drafted there
 
     @extend_schema(request=ScCustomerInvoiceCreateInput, responses={201: ScCustomerInvoiceOutput})
     def post(self, request: Request, sales_order_id: int) -> Response:
