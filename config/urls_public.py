@@ -31,6 +31,7 @@ urlpatterns = [
     # through the admin's own form.
     path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
+    path("billing/", include("apps.billing.urls_public")),
     path("settings/two-factor/", two_factor_views.two_factor_settings, name="two_factor"),
     path("api/v1/", include(api_patterns)),
     # Readiness names schemas and costs a fleet-wide query: platform hosts only.

@@ -34,6 +34,7 @@ urlpatterns = [
     path("settings/export/rows/", account_views.firm_export_rows, name="firm_export_rows"),
     path("settings/export/<int:export_id>/download/", account_views.firm_export_download, name="firm_export_download"),
     path("settings/invitations/<int:invitation_id>/revoke/", account_views.invitation_revoke, name="invitation_revoke"),
+    path("settings/billing/", include("apps.billing.urls_tenant")),
     path("crm/", include("apps.crm.urls")),
     path("hr/", include("apps.hr.urls")),
     path("finance/", include("apps.finance.urls")),

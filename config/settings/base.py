@@ -317,3 +317,12 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# Billing (apps/billing). Without STRIPE_SECRET_KEY, `platform/run` starts the in-repo Stripe
+# fake and points STRIPE_API_BASE at it (test mode, clearly labelled); tests do the same.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+STRIPE_TEST_MODE = STRIPE_SECRET_KEY.startswith("sk_test_") or not STRIPE_SECRET_KEY
+# Days a firm keeps full access after a payment failed (past due), with a banner and emails.
+BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "7"))
