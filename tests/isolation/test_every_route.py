@@ -214,3 +214,35 @@ def test_the_sweep_catches_an_unscoped_endpoint_and_an_uncovered_one(
         problems = leaks(owner_b_client, ["/leak/everyone/"], firm_a_ids)
     assert problems
     assert all("firm A's data" in problem for problem in problems)
+
+
+@pytest.mark.django_db
+def test_a_signed_in_park_admin_reaches_no_firm_data(firm_a: Firm, firm_a_ids: dict[str, Any]) -> None:
+    """Park administrators are users of the public schema: their session, replayed against a
+    firm's host, opens nothing there (every firm route, every method)."""
+    import time
+
+    from apps.accounts import twofactor
+    from apps.parks.models import Park
+    from core.tenancy import use_public_schema
+
+    use_public_schema()
+    password = "Park-Admin-Pass-2026"
+    admin = User.objects.create_user("sweep-admin@park.example", password, full_name="园区管理员", role="park_admin")
+    Park.objects.create(name="Sweep Park").admins.add(admin)
+    public = Client(HTTP_HOST="localhost")
+    assert public.post("/accounts/login/", {"username": admin.email, "password": password}).status_code == 302
+    public.get("/settings/two-factor/")
+    code = twofactor.totp(public.session["two_factor_new_secret"], int(time.time() // 30))
+    assert public.post("/settings/two-factor/", {"action": "enable", "code": code}).status_code == 200
+    assert public.get("/home/").status_code == 200  # signed in on the public host, second factor done
+    replayed = Client(HTTP_HOST=firm_a.host)
+    replayed.cookies = public.cookies
+    swept = [route for route in routes() if route not in EXCLUDED]
+    before = fingerprint(firm_a.schema_name)
+
+    problems = leaks(replayed, swept, firm_a_ids)
+
+    assert problems == []
+    assert fingerprint(firm_a.schema_name) == before
+    assert replayed.get("/").status_code == 302  # to the firm's sign-in page
