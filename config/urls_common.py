@@ -10,6 +10,10 @@ def common_urls(urlconf: str) -> list:  # type: ignore[type-arg]
     return [
         path("healthz", core_views.healthz, name="healthz"),
         path("language/", core_views.language_switch, name="language_switch"),
-        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api-schema"),
+        path(
+            "api/schema/",
+            SpectacularAPIView.as_view(urlconf=urlconf),
+            name="api-schema",
+        ),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -95,4 +96,6 @@ class EmailRateThrottle(SimpleRateThrottle):
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()[:254]}
+        # Hashed: an address may hold characters a cache key must not (spaces, control characters).
+        ident = hashlib.sha256(email.strip().lower()[:254].encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -167,6 +167,10 @@ def _firm_open(*, firm: Firm, signup: Signup) -> None:
     firm.activated_at = now
     firm.save(update_fields=["status", "status_reason", "activated_at", "updated_at"])
     Signup.objects.filter(pk=signup.pk).update(password_hash="", completed_at=now)
+    # Every new firm starts on the trial plan (no card), unless it has a subscription already.
+    from apps.billing.interface import subscription_trial_ensure
+
+    subscription_trial_ensure(firm_id=firm.pk)
 
 
 def firm_provisioning_enqueue(*, firm: Firm) -> bool:

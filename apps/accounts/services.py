@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from apps.billing import interface as billing
 from core.errors import ApplicationError, NotAllowed, NotFound, ValidationFailed
 
 from .models import Invitation, User
@@ -76,6 +77,12 @@ def invitation_create(*, actor: User, email: str, role: str, accept_url_base: st
     if Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True).exists():
         message = _("%(email)s has already been invited. Revoke that invitation to send a new one.") % {"email": email}
         raise ValidationFailed(message, fields={"email": [message]})
+
+    # Open invitations hold a seat each: the plan's seat limit counts them with the active users.
+    open_invitations = Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).count()
+    billing.seats_check(adding=1, reserved=open_invitations)
 
     token = secrets.token_urlsafe(32)
     try:
@@ -152,9 +159,13 @@ def invitation_accept(*, token: str, full_name: str, password: str, language: st
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ApplicationError(_("%(email)s already has an account in this firm.") % {"email": invitation.email})
+    firm_id = billing.current_firm_id()
+    billing.seats_check(firm_id=firm_id, adding=1)
     user = User.objects.create_user(
         invitation.email, password, full_name=full_name, role=invitation.role, language=language
     )
+    if firm_id is not None:
+        billing.seats_changed(firm_id=firm_id)
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])

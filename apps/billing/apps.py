@@ -6,3 +6,6 @@ class BillingConfig(AppConfig):
     name = "apps.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (entitlement cache invalidation)

@@ -22,3 +22,21 @@ def seats_changed(*, firm_id: int) -> None:
         sync_seats.defer(firm_id=firm_id)
 
     transaction.on_commit(enqueue)
+
+
+# Entitlements (apps/billing/entitlements.py): read from a cached per-firm summary.
+from .entitlements import Entitlement as Entitlement  # noqa: E402
+from .entitlements import SeatLimitReached as SeatLimitReached  # noqa: E402
+from .entitlements import current_firm_id as current_firm_id  # noqa: E402
+from .entitlements import entitlement_for as entitlement_for  # noqa: E402
+from .entitlements import entitlement_invalidate as entitlement_invalidate  # noqa: E402
+from .entitlements import seats_check as seats_check  # noqa: E402
+from .entitlements import subscription_trial_ensure as subscription_trial_ensure  # noqa: E402
+
+
+def usage_record_here(*, quantity: int = 1) -> None:
+    """Count documents processed (metered billing) for the firm the connection is in; reported
+    to Stripe later by the ``billing.flush_usage`` job."""
+    from .services import usage_record_here as record
+
+    record(quantity=quantity)

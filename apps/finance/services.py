@@ -17,6 +17,7 @@ from apps.audit.services import audit_record
 from core.errors import Conflict, NotAllowed, ValidationFailed
 
 from . import permissions
+from .attachments import attachment_dir
 from .charts import CHARTS, chart_install, statement_layout
 from .models import ZERO, Account, AccountBalance, LedgerSettings, ModuleRole, Period, Voucher, VoucherLine
 
@@ -370,7 +371,16 @@ def voucher_delete(*, actor: Any, voucher: Voucher) -> None:
     if voucher.is_posted:
         raise Conflict(_("A posted voucher cannot be deleted; reverse it instead."), code="voucher_posted")
     audit_record(action="finance.voucher_deleted", actor=actor, obj=voucher, total=str(voucher.total))
+    # A draft's attachments go with it (as each may go on its own while it is a draft).
+    paths = [attachment_dir() / stored_as for stored_as in voucher.files.values_list("stored_as", flat=True)]
+    voucher.files.all().delete()
     voucher.delete()
+
+    def remove_files() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    transaction.on_commit(remove_files)
 
 
 def _apply_balances(voucher: Voucher) -> None:
@@ -403,6 +413,10 @@ def _post(voucher: Voucher, *, actor: Any) -> Voucher:
     voucher.posted_by = actor if getattr(actor, "is_authenticated", False) else None
     voucher.save(update_fields=["period", "number", "status", "posted_at", "posted_by"])
     _apply_balances(voucher)
+    # Metered billing counts documents processed: each posted voucher is one (same transaction).
+    from apps.billing.interface import usage_record_here
+
+    usage_record_here(quantity=1)
     return voucher
 
 

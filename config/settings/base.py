@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.TwoFactorRequiredMiddleware",
     "core.tenancy.FirmStatusMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Entitlements: module gating, read-only when unpaid (one cache lookup, no Stripe call).
+    "apps.billing.middleware.EntitlementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -139,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.shell",
+                "apps.billing.context_processors.billing",
             ],
         },
     }
@@ -270,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers ({code, detail, fields}): core/openapi.py.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "apps.accounts.models.User.Role",
         "InvitationRoleEnum": "apps.accounts.models.Invitation.Role",

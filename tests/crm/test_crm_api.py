@@ -273,3 +273,17 @@ def test_tags_are_set_on_records_the_actor_sees_and_filter_accounts(
     assert _post(owner_b_client, f"/api/v1/crm/accounts/{account['id']}/tags/", {"tags": ["x"]}).status_code == 404
     with schema_context(firm_a.schema_name):
         assert sorted(Account.objects.get(pk=account["id"]).tags.values_list("name", flat=True)) == ["制造业", "重点"]
+
+
+@pytest.mark.django_db
+def test_a_lead_or_contact_with_a_malformed_email_is_refused_and_nothing_is_saved(
+    owner_a_client: Client, firm_a: Firm
+) -> None:
+    lead = _post(owner_a_client, "/api/v1/crm/leads/", {"name": "王五", "email": "z!"})
+    contact = _post(owner_a_client, "/api/v1/crm/contacts/", {"name": "王五", "email": "z!"})
+
+    assert (lead.status_code, contact.status_code) == (400, 400)
+    assert "email" in lead.json()["fields"]
+    with schema_context(firm_a.schema_name):
+        assert not Lead.objects.filter(name="王五").exists()
+        assert not Contact.objects.filter(name="王五").exists()

@@ -101,3 +101,15 @@ def test_upload_and_download_through_the_api_and_no_other_firm_can_reach_it(
         assert VoucherAttachment.objects.count() == 1
     with schema_context(firm_b.schema_name):
         assert not VoucherAttachment.objects.exists()
+
+
+def test_deleting_a_draft_takes_its_attachments_with_it(owner: User) -> None:
+    from apps.finance.services import voucher_delete
+
+    voucher = services_draft(owner)
+    attachment = attachments.attachment_add(actor=owner, voucher=voucher, name="发票.pdf", content=PDF)
+
+    voucher_delete(actor=owner, voucher=voucher)
+
+    assert not Voucher.objects.filter(pk=voucher.pk).exists()
+    assert not VoucherAttachment.objects.filter(pk=attachment.pk).exists()

@@ -22,7 +22,7 @@ from apps.finance.services import EntryLine
 from tenants.models import Firm
 from tests.hr.conftest import hire
 
-from . import sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data
+from . import billing_data, sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data
 from .sweep import MARKER, fingerprint, leaks, routes, uncovered
 
 DAY = date(2026, 11, 5)
@@ -178,8 +178,8 @@ def _hr_and_accounts_data(firm: Firm) -> dict[str, Any]:
 @pytest.fixture
 def firm_a_ids(firm_a: Firm) -> dict[str, Any]:
     ids = {**_finance_data(firm_a), **_crm_data(firm_a), **_hr_and_accounts_data(firm_a)}
-    for supply_chain in (sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data):
-        ids.update(supply_chain.data(firm_a))
+    for module in (sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data, billing_data):
+        ids.update(module.data(firm_a))
     # Two apps name their document parameter the same: the sweep tries the finance one.
     ids.pop("crm_attachment_id")
     return ids

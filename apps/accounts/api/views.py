@@ -78,6 +78,8 @@ class MeApi(APIView):
 class UserListApi(APIView):
     """The firm's users, searchable by name or email, paginated."""
 
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
+
     required_scopes = {"GET": "accounts:read"}
 
     @extend_schema(
@@ -92,6 +94,7 @@ class UserListApi(APIView):
 
 
 class InvitationListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = {"GET": "accounts:read", "POST": "accounts:write"}
 
     @extend_schema(responses={200: InvitationOutputSerializer(many=True)})

@@ -79,6 +79,7 @@ def _firm_name(request: Request) -> str:
 
 
 class QuoteListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = {"GET": "crm:read", "POST": "crm:write"}
 
     @extend_schema(

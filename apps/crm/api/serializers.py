@@ -29,7 +29,7 @@ class CrmAccountOutputSerializer(serializers.ModelSerializer[Account]):
 class ContactInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     mobile = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     position = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     account = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -47,7 +47,7 @@ class LeadInputSerializer(serializers.Serializer):
     company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     mobile = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     source = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")  # type: ignore[assignment]
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     to_pool = serializers.BooleanField(required=False, default=False, help_text="Put it in the public pool (公海).")

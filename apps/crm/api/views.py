@@ -88,6 +88,7 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
 
 
 class AccountListCreateApi(APIView):
+    pagination_class = _CrmPagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(
@@ -121,6 +122,7 @@ class AccountDetailApi(APIView):
 
 
 class ContactListCreateApi(APIView):
+    pagination_class = _CrmPagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(
@@ -164,6 +166,7 @@ class ContactDetailApi(APIView):
 
 
 class LeadListCreateApi(APIView):
+    pagination_class = _CrmPagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(
@@ -306,6 +309,7 @@ class SalesTeamApi(APIView):
 
 
 class OpportunityListCreateApi(APIView):
+    pagination_class = _CrmPagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(
@@ -384,6 +388,7 @@ class OpportunityLoseApi(APIView):
 
 
 class ActivityListCreateApi(APIView):
+    pagination_class = _CrmPagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(
@@ -463,7 +468,7 @@ class AttachmentDetailApi(APIView):
 
     required_scopes = {"GET": "crm:read", "DELETE": "crm:write"}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})  # the uploaded file's own type
     def get(self, request: Request, attachment_id: int) -> FileResponse:
         attachment = documents.attachment_get(actor=acting_user(request), attachment_id=attachment_id)
         path = documents.attachment_path(attachment)

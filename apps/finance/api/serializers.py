@@ -92,8 +92,8 @@ class VoucherOutputSerializer(serializers.ModelSerializer[Voucher]):
     period = serializers.CharField(source="period.label")
     number = serializers.CharField(source="display_number")
     total = money_field()
-    prepared_by = serializers.CharField(source="created_by.email", default=None)
-    posted_by = serializers.CharField(source="posted_by.email", default=None)
+    prepared_by = serializers.CharField(source="created_by.email", default=None, allow_null=True)
+    posted_by = serializers.CharField(source="posted_by.email", default=None, allow_null=True)
     reversal_of = serializers.IntegerField(source="reversal_of_id", allow_null=True)
     lines = serializers.SerializerMethodField()
 
@@ -130,7 +130,7 @@ class ReverseInputSerializer(serializers.Serializer):
 
 class PeriodOutputSerializer(serializers.ModelSerializer[Period]):
     period = serializers.CharField(source="label")
-    closed_by = serializers.CharField(source="closed_by.email", default=None)
+    closed_by = serializers.CharField(source="closed_by.email", default=None, allow_null=True)
 
     class Meta:
         model = Period
@@ -263,7 +263,7 @@ class InvoiceOutputSerializer(serializers.ModelSerializer[Invoice]):
     tax = money_field()
     total = money_field()
     open_amount = money_field()
-    voucher = serializers.CharField(source="voucher.display_number", default=None)
+    voucher = serializers.CharField(source="voucher.display_number", default=None, allow_null=True)
     lines = serializers.SerializerMethodField()
 
     class Meta:
@@ -323,7 +323,7 @@ class PaymentOutputSerializer(serializers.ModelSerializer[Payment]):
     amount = money_field()
     unallocated = money_field()
     bank_account = serializers.CharField(source="bank_account.code")
-    voucher = serializers.CharField(source="voucher.display_number", default=None)
+    voucher = serializers.CharField(source="voucher.display_number", default=None, allow_null=True)
 
     class Meta:
         model = Payment
@@ -404,7 +404,7 @@ class StatementLineOutputSerializer(serializers.ModelSerializer[BankStatementLin
     amount = money_field()
     balance = money_field(allow_null=True)
     matched_line = serializers.IntegerField(source="matched_line_id", allow_null=True)
-    matched_voucher = serializers.CharField(source="matched_line.voucher.display_number", default=None)
+    matched_voucher = serializers.CharField(source="matched_line.voucher.display_number", default=None, allow_null=True)
 
     class Meta:
         model = BankStatementLine

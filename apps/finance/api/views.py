@@ -62,6 +62,15 @@ EXPORT_PARAM = OpenApiParameter(
 )
 
 
+def _report(serializer: Any) -> dict[Any, Any]:
+    """A report answers JSON, or the XLSX or PDF file that ``?export=`` asks for."""
+    return {
+        (200, "application/json"): serializer,
+        (200, exports.XLSX_TYPE): OpenApiTypes.BINARY,
+        (200, finance_pdf.PDF_TYPE): OpenApiTypes.BINARY,
+    }
+
+
 def _export_format(request: Request) -> str | None:
     wanted = request.query_params.get("export")
     if wanted in (None, ""):
@@ -121,6 +130,8 @@ def _voucher_body(voucher: Voucher, *, actor: Any) -> dict[str, Any]:
 class AccountListCreateApi(APIView):
     """The chart of accounts; POST adds a sub-account."""
 
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
+
     required_scopes = {"GET": "finance:read", "POST": "finance:write"}
 
     @extend_schema(
@@ -164,6 +175,8 @@ class AccountDetailApi(APIView):
 
 class VoucherListCreateApi(APIView):
     """Vouchers, newest first; POST records a draft (or posts at once with ``post: true``)."""
+
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
 
     required_scopes = {"GET": "finance:read", "POST": "finance:write"}
 
@@ -267,6 +280,7 @@ class VoucherReverseApi(APIView):
 
 
 class PeriodListApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = READ
 
     @extend_schema(responses={200: PeriodOutputSerializer(many=True)})
@@ -335,7 +349,9 @@ class _ReportApi(APIView):
 ACCOUNT_PARAM = OpenApiParameter("account", str, required=True, description="Account code")
 
 
-@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: TrialBalanceSerializer}))
+@extend_schema_view(
+    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses=_report(TrialBalanceSerializer))
+)
 class TrialBalanceApi(_ReportApi):
     """科目余额表: opening, movements and closing balance of every account."""
 
@@ -345,7 +361,7 @@ class TrialBalanceApi(_ReportApi):
     table = staticmethod(tables.trial_balance_table)
 
 
-@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer}))
+@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses=_report(StatementSerializer)))
 class BalanceSheetApi(_ReportApi):
     """资产负债表 (会小企01表) at the end of the period."""
 
@@ -355,7 +371,7 @@ class BalanceSheetApi(_ReportApi):
     table = staticmethod(tables.statement_table)
 
 
-@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses={200: StatementSerializer}))
+@extend_schema_view(get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM], responses=_report(StatementSerializer)))
 class IncomeStatementApi(_ReportApi):
     """利润表 (会小企02表): the month and the year to date."""
 
@@ -366,7 +382,9 @@ class IncomeStatementApi(_ReportApi):
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses={200: AccountLedgerSerializer})
+    get=extend_schema(
+        parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses=_report(AccountLedgerSerializer)
+    )
 )
 class AccountLedgerApi(_ReportApi):
     """明细账: every posted line of an account in the period with its running balance."""
@@ -400,6 +418,8 @@ def _invoice_body(invoice_id: int, *, actor: Any) -> dict[str, Any]:
 
 class InvoiceListCreateApi(APIView):
     """Customer invoices and supplier bills; POST records a draft (or posts it with ``post: true``)."""
+
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
 
     required_scopes = {"GET": "finance:read", "POST": "finance:write"}
 
@@ -497,6 +517,8 @@ class InvoiceCreditNoteApi(APIView):
 class PaymentListCreateApi(APIView):
     """Receipts and payments; POST records one, allocated to open invoices (the rest is an advance)."""
 
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
+
     required_scopes = {"GET": "finance:read", "POST": "finance:write"}
 
     @extend_schema(
@@ -546,7 +568,7 @@ class AgingApi(APIView):
             OpenApiParameter("as_of", OpenApiTypes.DATE, description="Defaults to today"),
             EXPORT_PARAM,
         ],
-        responses={200: AgingSerializer},
+        responses=_report(AgingSerializer),
     )
     def get(self, request: Request) -> Response | HttpResponse:
         actor = acting_user(request)
@@ -632,6 +654,7 @@ class StatementImportApi(APIView):
 
 
 class StatementLineListApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = READ
 
     @extend_schema(
@@ -748,7 +771,9 @@ class VoucherPdfApi(APIView):
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses={200: GeneralLedgerSerializer})
+    get=extend_schema(
+        parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses=_report(GeneralLedgerSerializer)
+    )
 )
 class GeneralLedgerApi(_ReportApi):
     """总账: an account's opening balance of the year, each month's totals and the year to date."""
@@ -761,7 +786,7 @@ class GeneralLedgerApi(_ReportApi):
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses={200: CashJournalSerializer})
+    get=extend_schema(parameters=[PERIOD_PARAM, EXPORT_PARAM, ACCOUNT_PARAM], responses=_report(CashJournalSerializer))
 )
 class CashJournalApi(_ReportApi):
     """日记账 of a cash or bank account, with daily totals."""
@@ -809,7 +834,7 @@ class AttachmentDetailApi(APIView):
 
     required_scopes = {"GET": "finance:read", "DELETE": "finance:write"}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})  # the uploaded file's own type
     def get(self, request: Request, attachment_id: int) -> FileResponse:
         actor = acting_user(request)
         attachment = attachments.attachment_get(actor=actor, attachment_id=attachment_id)

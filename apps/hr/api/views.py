@@ -60,6 +60,8 @@ def _firm_name(request: Request) -> str:
 class EmployeeListCreateApi(APIView):
     """Employees (HR staff); resident ID and bank account are masked except for HR and payroll."""
 
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
+
     required_scopes = {"GET": "hr:read", "POST": "hr:write"}
 
     @extend_schema(
@@ -117,6 +119,7 @@ class SpecialDeductionCreateApi(APIView):
 
 
 class PayrollRunListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = {"GET": "hr:read", "POST": "hr:write"}
 
     @extend_schema(responses={200: PayrollRunOutputSerializer(many=True)})
@@ -182,6 +185,7 @@ class PayrollItemCreateApi(APIView):
 
 
 class RunPayslipListApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = READ
 
     @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: PayslipOutputSerializer(many=True)})
@@ -212,6 +216,8 @@ class RunBankFileApi(APIView):
 
 class MyPayslipListApi(APIView):
     """The signed-in person's own payslips (approved runs)."""
+
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
 
     required_scopes = {"GET": "any"}
 
@@ -249,6 +255,8 @@ class PayslipPdfApi(APIView):
 
 class LeaveRequestListCreateApi(APIView):
     """Leave requests: your own, your team's if you manage people, everyone's for HR."""
+
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
 
     required_scopes = {"GET": "any", "POST": "any"}
 
@@ -343,6 +351,7 @@ class CheckApi(APIView):
 
 
 class MyAttendanceApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = {"GET": "any"}
 
     @extend_schema(responses={200: AttendanceRecordSerializer(many=True)})

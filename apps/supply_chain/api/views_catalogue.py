@@ -77,6 +77,7 @@ def _active(request: Request) -> bool | None:
 
 
 class ScProductListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = LIST_CREATE
 
     @extend_schema(
@@ -142,6 +143,7 @@ class ScProductUnitCreateApi(APIView):
 
 
 class ScCategoryListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = LIST_CREATE
 
     @extend_schema(parameters=[Q_PARAM], responses={200: ScCategoryOutput(many=True)})
@@ -181,6 +183,7 @@ class ScCategoryDetailApi(APIView):
 
 
 class ScPartnerListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = LIST_CREATE
 
     @extend_schema(
@@ -233,6 +236,7 @@ class ScPartnerFromCrmApi(APIView):
 
 
 class ScWarehouseListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = LIST_CREATE
 
     @extend_schema(parameters=[Q_PARAM], responses={200: ScWarehouseOutput(many=True)})
@@ -301,6 +305,7 @@ class ScLocationDetailApi(APIView):
 
 
 class ScPriceListListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = LIST_CREATE
 
     @extend_schema(
@@ -347,6 +352,8 @@ class ScPriceListDetailApi(APIView):
 class ScPriceItemListCreateApi(APIView):
     """A price list's prices; POST sets the price of a product from a quantity up (replacing the
     price already there for that quantity)."""
+
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
 
     required_scopes = LIST_CREATE
 

@@ -82,6 +82,7 @@ def _order_output(request: Request, purchase_order_id: int) -> dict[str, Any]:
 
 
 class ScPurchaseOrderListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = {"GET": READ, "POST": WRITE}
 
     @extend_schema(

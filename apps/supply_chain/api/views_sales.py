@@ -78,6 +78,7 @@ def _order_data(actor: Any, order_id: int) -> dict[str, Any]:
 
 
 class ScSalesOrderListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = {"GET": READ, "POST": WRITE}
 
     @extend_schema(

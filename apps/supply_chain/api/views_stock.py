@@ -54,6 +54,7 @@ def _number(request: Request, name: str) -> int | None:
 
 
 class ScStockLevelListApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = READ
 
     @extend_schema(
@@ -72,6 +73,7 @@ class ScStockLevelListApi(APIView):
 
 
 class ScStockMoveListApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = READ
 
     @extend_schema(
@@ -100,6 +102,7 @@ class ScStockMoveListApi(APIView):
 
 
 class ScTransferListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(parameters=[Q_PARAM, WAREHOUSE_PARAM], responses={200: ScTransferOutput(many=True)})
@@ -134,6 +137,7 @@ class ScTransferDetailApi(APIView):
 
 
 class ScStocktakeListCreateApi(APIView):
+    pagination_class = Pagination  # the schema shows the page envelope and ?page=, ?page_size=
     required_scopes = BOTH
 
     @extend_schema(
