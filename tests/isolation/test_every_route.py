@@ -246,3 +246,19 @@ def test_a_signed_in_park_admin_reaches_no_firm_data(firm_a: Firm, firm_a_ids: d
     assert problems == []
     assert fingerprint(firm_a.schema_name) == before
     assert replayed.get("/").status_code == 302  # to the firm's sign-in page
+
+
+@pytest.mark.django_db
+def test_every_operation_of_the_openapi_schema_is_among_the_swept_routes(firm_a: Firm, owner_a_client: Client) -> None:
+    """The sweep reads the URL configuration; this holds it against the OpenAPI schema the firm
+    hosts publish, so an endpoint documented but routed elsewhere cannot escape it."""
+    import re
+
+    schema = owner_a_client.get("/api/schema/?format=json").json()
+    swept = {re.sub(r"<(?:\w+:)?\w+>", "{}", route) for route in routes() if route not in EXCLUDED}
+    operations = [(path, method) for path, item in schema["paths"].items() for method in item if method != "parameters"]
+    missing = [f"{method.upper()} {path}" for path, method in operations if re.sub(r"\{\w+\}", "{}", path) not in swept]
+
+    print(f"OpenAPI: {len(operations)} operations on {len(schema['paths'])} paths, all swept")  # noqa: T201
+    assert len(operations) > 200
+    assert missing == []
