@@ -179,6 +179,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's events: the raw body's signature is checked (bad or older than five minutes:
     400, nothing stored), the event is stored once and processed by a job."""
     signature = request.headers.get("Stripe-Signature", "")
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        # Without a secret anyone could sign an event (with the empty key): refuse them all.
+        logger.error("Stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
+        return HttpResponseBadRequest("webhooks are not configured", content_type="text/plain")
     try:
         stripe.Webhook.construct_event(
             request.body, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300, api_key="unused"

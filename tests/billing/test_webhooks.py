@@ -92,6 +92,19 @@ def test_a_badly_signed_event_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.django_db
+def test_without_a_webhook_secret_no_event_is_accepted(public_client: Client, settings: Any) -> None:
+    # given a server whose webhook secret was forgotten
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    body = event_body("evt_unsigned")
+    # when an event signed with the empty key arrives
+    response = post(public_client, body, signature(body, secret=""))
+    # then it is refused and nothing is stored
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    assert queued() == 0
+
+
+@pytest.mark.django_db
 def test_a_tampered_body_is_refused(public_client: Client, signing: str) -> None:
     # given a correct signature of another body
     body = event_body("evt_tampered")
