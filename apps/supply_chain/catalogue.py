@@ -785,7 +785,14 @@ def location_get(*, actor: Any, location_id: Any) -> Location:
 
 
 def default_location(warehouse: Warehouse) -> Location:
-    return Location.objects.get(warehouse=warehouse, is_default=True)
+    """Where documents put or take the warehouse's stock unless told otherwise."""
+    location = Location.objects.filter(warehouse=warehouse, is_default=True, is_active=True).first()
+    if location is None:
+        raise Conflict(
+            _("Warehouse %(warehouse)s has no default location.") % {"warehouse": warehouse},
+            code="no_default_location",
+        )
+    return location
 
 
 def _held(**where: Any) -> Decimal:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -26,9 +25,9 @@ from apps.finance import interface as finance
 from core.errors import Conflict, NotFound, ValidationFailed
 
 from . import permissions, postings
-from .ledger import ZERO, MoveInput, money, moves_record, settings_row
+from .catalogue import default_location
+from .ledger import ZERO, MoveInput, moves_record, settings_row
 from .models import (
-    Location,
     Lot,
     Partner,
     Product,
@@ -42,33 +41,41 @@ from .models import (
     StockMove,
     SupplierBill,
     SupplierBillLine,
-    UnitConversion,
     Warehouse,
 )
 from .numbering import next_number
+from .order_input import (
+    MAX_PRICE,
+    VAT_RATES,
+    base_quantity,
+    day_value,
+    decimal_value,
+    line_amounts,
+    line_error,
+    lines_list,
+    positive_quantity,
+    rate_label,
+    text_value,
+    to_id,
+    warehouse_value,
+    write_lines,
+)
+from .order_input import order_lines as check_order_lines
+
+__all__ = ["VAT_RATES", "rate_label", "to_id"]
+
+
+def _purchase_price(product: Product, _quantity: Decimal) -> Decimal:
+    return product.purchase_price
+
 
 HUNDRED = Decimal(100)
 COST_PLACES = Decimal("0.000001")
 # 增值税 rates a purchase line may carry (general and small-scale taxpayers' suppliers).
-VAT_RATES: tuple[Decimal, ...] = tuple(Decimal(rate) for rate in ("0.13", "0.09", "0.06", "0.05", "0.03", "0.01", "0"))
-MAX_LINES = 200
-MAX_QUANTITY = Decimal("1e10")
-MAX_PRICE = Decimal("1e12")
 MAX_NOTE = 300
 OPEN_STATUSES = (PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIAL)
 RECEIVABLE_STATUSES = (*OPEN_STATUSES, PurchaseOrder.Status.RECEIVED)
 BILLABLE_STATUSES = (*RECEIVABLE_STATUSES, PurchaseOrder.Status.CLOSED)
-
-
-def rate_label(rate: Decimal) -> str:
-    """0.13 → ``13%``."""
-    return f"{(rate * 100).normalize():f}%"
-
-
-def line_amounts(quantity: Decimal, unit_price: Decimal, vat_rate: Decimal) -> tuple[Decimal, Decimal]:
-    """Amount before VAT = quantity x price, VAT = amount x rate; each rounded half up to the fen."""
-    untaxed = money(quantity * unit_price)
-    return untaxed, money(untaxed * vat_rate)
 
 
 @dataclass(frozen=True)
@@ -82,169 +89,7 @@ class OrderLineInput:
     vat_rate: Any = None
 
 
-@dataclass(frozen=True)
-class _CleanLine:
-    product: Product
-    unit: str
-    factor: Decimal
-    quantity: Decimal
-    unit_price: Decimal
-    vat_rate: Decimal
-    untaxed: Decimal
-    tax: Decimal
-
-
 # --- checking input --------------------------------------------------------------------------
-
-
-def _decimal(value: Any, *, places: int) -> Decimal | str:
-    """The value as a Decimal with at most ``places`` decimals, or the problem as a message."""
-    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
-        return _("enter a number")
-    if not isinstance(value, (str, int, float, Decimal)):
-        return _("enter a number")
-    try:
-        number = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        return _("enter a number")
-    if not number.is_finite():
-        return _("enter a number")
-    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        return _("at most %(places)d decimal places") % {"places": places}
-    return number
-
-
-def _quantity(value: Any) -> Decimal | str:
-    quantity = _decimal(value, places=4)
-    if isinstance(quantity, Decimal) and quantity <= 0:
-        return _("the quantity must be more than zero")
-    if isinstance(quantity, Decimal) and quantity >= MAX_QUANTITY:
-        return _("the quantity is too large")
-    return quantity
-
-
-def _field(line: Any, name: str, default: Any = None) -> Any:
-    if isinstance(line, Mapping):
-        return line.get(name, default)
-    return getattr(line, name, default)
-
-
-def to_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (Product, Partner, Warehouse, PurchaseOrder)):
-        return value.pk
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _day(value: Any, field: str, errors: dict[str, list[str]], *, required: bool = True) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors[field] = [_("Enter a date like 2026-03-31.")]
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            errors[field] = [_("Enter a date like 2026-03-31.")]
-            return None
-    if not isinstance(value, date) or not 2000 <= value.year <= 2099:
-        errors[field] = [_("Enter a date like 2026-03-31.")]
-        return None
-    return value
-
-
-def _note(value: Any, errors: dict[str, list[str]]) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors["note"] = [_("Enter the note as text.")]
-        return ""
-    if len(value.strip()) > MAX_NOTE:
-        errors["note"] = [_("At most %(limit)s characters.") % {"limit": MAX_NOTE}]
-    return value.strip()
-
-
-def _lines_list(lines: Any, errors: dict[str, list[str]]) -> list[Any]:
-    if isinstance(lines, (str, bytes, Mapping)) or not isinstance(lines, Sequence):
-        errors["lines"] = [_("Send the lines as a list.")]
-        return []
-    if not lines:
-        errors["lines"] = [_("Add at least one line.")]
-        return []
-    if len(lines) > MAX_LINES:
-        errors["lines"] = [_("At most %(limit)d lines.") % {"limit": MAX_LINES}]
-        return []
-    return list(lines)
-
-
-def _line_error(errors: dict[str, list[str]], number: int, field: str, problem: str) -> None:
-    errors.setdefault("lines", []).append(_("Line %(number)d: %(problem)s") % {"number": number, "problem": problem})
-    errors.setdefault(f"lines.{number}.{field}", []).append(problem)
-
-
-def _order_lines(lines: Any, errors: dict[str, list[str]]) -> list[_CleanLine]:
-    """Every line checked (all problems reported, each naming its line) and priced."""
-    rows = _lines_list(lines, errors)
-    product_ids = {pk for row in rows if (pk := to_id(_field(row, "product"))) is not None}
-    products = Product.objects.in_bulk(product_ids)
-    conversions = {(c.product_id, c.unit): c.factor for c in UnitConversion.objects.filter(product_id__in=product_ids)}
-    clean: list[_CleanLine] = []
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, (Mapping, OrderLineInput)):
-            _line_error(errors, number, "line", _("send the line with its product, quantity, unit, price and VAT rate"))
-            continue
-        problems: dict[str, str] = {}
-        product = products.get(to_id(_field(row, "product")) or 0)
-        if product is None or not product.is_active:
-            problems["product"] = _("choose an active product from the catalogue")
-        quantity = _quantity(_field(row, "quantity"))
-        if isinstance(quantity, str):
-            problems["quantity"] = quantity
-        unit = str(_field(row, "unit") or "").strip()
-        factor = Decimal(1)
-        if product is not None:
-            if not unit or unit == product.unit:
-                unit = product.unit
-            elif (product.pk, unit) in conversions:
-                factor = conversions[(product.pk, unit)]
-            else:
-                units = [product.unit, *sorted(u for p, u in conversions if p == product.pk)]
-                problems["unit"] = _("choose one of the product's units: %(units)s") % {"units": ", ".join(units)}
-        price_value = _field(row, "unit_price")
-        price: Decimal | str = ZERO
-        if price_value in (None, ""):
-            if product is not None:
-                price = (product.purchase_price * factor).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-        else:
-            price = _decimal(price_value, places=4)
-            if isinstance(price, Decimal) and not ZERO <= price < MAX_PRICE:
-                price = _("the unit price cannot be negative") if price < 0 else _("the unit price is too large")
-        if isinstance(price, str):
-            problems["unit_price"] = price
-        rate_value = _field(row, "vat_rate")
-        rate: Decimal | str = product.vat_rate if product is not None else ZERO
-        if rate_value not in (None, ""):
-            rate = _decimal(rate_value, places=3)
-        if not isinstance(rate, Decimal) or rate not in VAT_RATES:
-            problems["vat_rate"] = _("choose a VAT rate: %(rates)s") % {
-                "rates": ", ".join(rate_label(r) for r in VAT_RATES)
-            }
-        for field, problem in problems.items():
-            _line_error(errors, number, field, problem)
-        if problems or product is None or not isinstance(quantity, Decimal):
-            continue
-        if not isinstance(price, Decimal) or not isinstance(rate, Decimal):
-            continue
-        untaxed, tax = line_amounts(quantity, price, rate)
-        if untaxed + tax >= MAX_PRICE:
-            _line_error(errors, number, "unit_price", _("the line's amount is too large"))
-            continue
-        clean.append(_CleanLine(product, unit, factor, quantity, price, rate, untaxed, tax))
-    return clean
 
 
 def _supplier(value: Any, errors: dict[str, list[str]]) -> Partner | None:
@@ -253,35 +98,6 @@ def _supplier(value: Any, errors: dict[str, list[str]]) -> Partner | None:
     if supplier is None:
         errors["supplier"] = [_("Choose an active supplier.")]
     return supplier
-
-
-def _warehouse(value: Any, errors: dict[str, list[str]]) -> Warehouse | None:
-    pk = to_id(value)
-    warehouse = Warehouse.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
-    if warehouse is None:
-        errors["warehouse"] = [_("Choose an active warehouse.")]
-    return warehouse
-
-
-def _write_lines(order: PurchaseOrder, clean: list[_CleanLine]) -> None:
-    PurchaseOrderLine.objects.bulk_create(
-        PurchaseOrderLine(
-            order=order,
-            line_no=number,
-            product=line.product,
-            unit=line.unit,
-            factor=line.factor,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            vat_rate=line.vat_rate,
-            untaxed=line.untaxed,
-            tax=line.tax,
-        )
-        for number, line in enumerate(clean, start=1)
-    )
-    order.untaxed = sum((line.untaxed for line in clean), ZERO)
-    order.tax = sum((line.tax for line in clean), ZERO)
-    order.total = order.untaxed + order.tax
 
 
 # --- purchase orders -------------------------------------------------------------------------
@@ -302,13 +118,13 @@ def purchase_order_create(
     permissions.require(actor, permissions.PURCHASE)
     errors: dict[str, list[str]] = {}
     chosen_supplier = _supplier(supplier, errors)
-    chosen_warehouse = _warehouse(warehouse, errors)
-    day = _day(ordered_on if ordered_on not in (None, "") else timezone.localdate(), "ordered_on", errors)
-    expected = _day(expected_on, "expected_on", errors, required=False)
+    chosen_warehouse = warehouse_value(warehouse, errors)
+    day = day_value(ordered_on if ordered_on not in (None, "") else timezone.localdate(), "ordered_on", errors)
+    expected = day_value(expected_on, "expected_on", errors, required=False)
     if day and expected and expected < day:
         errors["expected_on"] = [_("The expected date cannot be before the order date.")]
-    clean_note = _note(note, errors)
-    clean = _order_lines(lines, errors)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
+    clean = check_order_lines(lines, errors, default_price=_purchase_price)
     if errors or chosen_supplier is None or chosen_warehouse is None or day is None:
         raise ValidationFailed(_("The purchase order could not be saved."), fields=errors)
     order = PurchaseOrder(
@@ -321,7 +137,7 @@ def purchase_order_create(
         created_by=actor,
     )
     order.save()
-    _write_lines(order, clean)
+    write_lines(order, PurchaseOrderLine, clean)
     order.save(update_fields=["untaxed", "tax", "total"])
     audit_record(
         action="supply_chain.purchase_order_created",
@@ -359,13 +175,15 @@ def purchase_order_update(
         )
     errors: dict[str, list[str]] = {}
     new_supplier = current.supplier if supplier is _KEEP else _supplier(supplier, errors)
-    new_warehouse = current.warehouse if warehouse is _KEEP else _warehouse(warehouse, errors)
-    day = current.ordered_on if ordered_on is _KEEP else _day(ordered_on, "ordered_on", errors)
-    expected = current.expected_on if expected_on is _KEEP else _day(expected_on, "expected_on", errors, required=False)
+    new_warehouse = current.warehouse if warehouse is _KEEP else warehouse_value(warehouse, errors)
+    day = current.ordered_on if ordered_on is _KEEP else day_value(ordered_on, "ordered_on", errors)
+    expected = (
+        current.expected_on if expected_on is _KEEP else day_value(expected_on, "expected_on", errors, required=False)
+    )
     if day and expected and expected < day:
         errors["expected_on"] = [_("The expected date cannot be before the order date.")]
-    clean_note = current.note if note is _KEEP else _note(note, errors)
-    clean = None if lines is _KEEP else _order_lines(lines, errors)
+    clean_note = current.note if note is _KEEP else text_value(note, "note", MAX_NOTE, errors)
+    clean = None if lines is _KEEP else check_order_lines(lines, errors, default_price=_purchase_price)
     if errors or new_supplier is None or new_warehouse is None or day is None:
         raise ValidationFailed(_("The purchase order could not be saved."), fields=errors)
     before = str(current.total)
@@ -373,7 +191,7 @@ def purchase_order_update(
     current.expected_on, current.note = expected, clean_note
     if clean is not None:
         current.lines.all().delete()
-        _write_lines(current, clean)
+        write_lines(current, PurchaseOrderLine, clean)
     current.save()
     audit_record(
         action="supply_chain.purchase_order_updated", actor=actor, obj=current, total=[before, str(current.total)]
@@ -464,20 +282,6 @@ def purchase_order_close(*, actor: Any, order: Any) -> PurchaseOrder:
 # --- receipts --------------------------------------------------------------------------------
 
 
-def _default_location(warehouse: Warehouse) -> Location:
-    location = Location.objects.filter(warehouse=warehouse, is_default=True, is_active=True).first()
-    if location is None:
-        raise Conflict(
-            _("Warehouse %(warehouse)s has no default location to receive into.") % {"warehouse": warehouse},
-            code="no_default_location",
-        )
-    return location
-
-
-def _base(quantity: Decimal, factor: Decimal) -> Decimal:
-    return (quantity * factor).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-
-
 def _remaining_status(order: PurchaseOrder) -> str:
     lines = list(order.lines.all())
     if all(line.received_quantity >= line.quantity for line in lines):
@@ -511,34 +315,34 @@ def receipt_create(
             current, _("Goods are received only against a confirmed order; purchase order %(number)s is %(status)s.")
         )
     errors: dict[str, list[str]] = {}
-    received_on = _day(day, "received_on", errors)
+    received_on = day_value(day, "received_on", errors)
     if received_on and received_on < current.ordered_on:
         errors["received_on"] = [_("Goods cannot be received before the order date.")]
-    clean_note = _note(note, errors)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
     order_lines = {line.pk: line for line in current.lines.select_related("product")}
     allowance = settings_row().over_receipt_percent
-    rows = _lines_list(lines, errors)
+    rows = lines_list(lines, errors)
     clean: list[tuple[PurchaseOrderLine, Decimal, str]] = []
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     serials: set[tuple[int, str]] = set()
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, (tuple, list)) or len(row) not in (2, 3):
-            _line_error(errors, number, "line", _("send the order line, the quantity and the lot number"))
+            line_error(errors, number, "line", _("send the order line, the quantity and the lot number"))
             continue
         line = order_lines.get(to_id(row[0]) or 0)
         lot_number = str(row[2] or "").strip() if len(row) == 3 and row[2] is not None else ""
         if line is None:
-            _line_error(errors, number, "order_line", _("choose a line of this order"))
+            line_error(errors, number, "order_line", _("choose a line of this order"))
             continue
-        quantity = _quantity(row[1])
+        quantity = positive_quantity(row[1])
         if isinstance(quantity, str):
-            _line_error(errors, number, "quantity", quantity)
+            line_error(errors, number, "quantity", quantity)
             continue
         totals[line.pk] += quantity
         limit = line.quantity * (HUNDRED + allowance) / HUNDRED
         if line.received_quantity + totals[line.pk] > limit:
             left = max(limit - line.received_quantity, ZERO)
-            _line_error(
+            line_error(
                 errors,
                 number,
                 "quantity",
@@ -552,19 +356,19 @@ def receipt_create(
             continue
         tracking = line.product.tracking
         if tracking != Product.Tracking.NONE and not lot_number:
-            _line_error(errors, number, "lot", _("this product is tracked: enter the lot or serial number"))
+            line_error(errors, number, "lot", _("this product is tracked: enter the lot or serial number"))
             continue
         if len(lot_number) > 60:
-            _line_error(errors, number, "lot", _("at most 60 characters"))
+            line_error(errors, number, "lot", _("at most 60 characters"))
             continue
         if tracking == Product.Tracking.NONE:
             lot_number = ""
         if tracking == Product.Tracking.SERIAL:
-            if _base(quantity, line.factor) != 1:
-                _line_error(errors, number, "quantity", _("one serial number is one item: receive a quantity of 1"))
+            if base_quantity(quantity, line.factor) != 1:
+                line_error(errors, number, "quantity", _("one serial number is one item: receive a quantity of 1"))
                 continue
             if (line.product_id, lot_number) in serials or _serial_in_stock(line.product, lot_number):
-                _line_error(
+                line_error(
                     errors, number, "lot", _("serial number %(number)s is already in stock") % {"number": lot_number}
                 )
                 continue
@@ -572,7 +376,7 @@ def receipt_create(
         clean.append((line, quantity, lot_number))
     if errors or received_on is None:
         raise ValidationFailed(_("The receipt could not be saved."), fields=errors)
-    location = _default_location(current.warehouse)
+    location = default_location(current.warehouse)
     receipt = Receipt.objects.create(
         number=next_number("receipt", received_on),
         order=current,
@@ -592,7 +396,7 @@ def receipt_create(
             MoveInput(
                 product_id=line.product_id,
                 location_id=location.pk,
-                quantity=_base(quantity, line.factor),
+                quantity=base_quantity(quantity, line.factor),
                 kind=StockMove.Kind.RECEIPT,
                 moved_on=received_on,
                 unit_cost=(line.unit_price / line.factor).quantize(COST_PLACES, rounding=ROUND_HALF_UP),
@@ -713,31 +517,31 @@ def supplier_bill_create(
     if current.status not in BILLABLE_STATUSES:
         raise _status_conflict(current, _("Only a confirmed order is billed; purchase order %(number)s is %(status)s."))
     errors: dict[str, list[str]] = {}
-    billed_on = _day(day, "billed_on", errors)
+    billed_on = day_value(day, "billed_on", errors)
     reference = str(supplier_reference or "").strip()
     if len(reference) > 40:
         errors["supplier_reference"] = [_("At most %(limit)s characters.") % {"limit": 40}]
-    clean_note = _note(note, errors)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
     order_lines = {line.pk: line for line in current.lines.select_related("product")}
     tolerance = settings_row().price_tolerance_percent
-    rows = _lines_list(lines, errors)
+    rows = lines_list(lines, errors)
     clean: list[tuple[PurchaseOrderLine, Decimal, Decimal]] = []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, (tuple, list)) or len(row) != 3:
-            _line_error(errors, number, "line", _("send the order line, the quantity and the unit price"))
+            line_error(errors, number, "line", _("send the order line, the quantity and the unit price"))
             continue
         line = order_lines.get(to_id(row[0]) or 0)
         if line is None:
-            _line_error(errors, number, "order_line", _("choose a line of this order"))
+            line_error(errors, number, "order_line", _("choose a line of this order"))
             continue
-        quantity = _quantity(row[1])
+        quantity = positive_quantity(row[1])
         if isinstance(quantity, str):
-            _line_error(errors, number, "quantity", quantity)
-        price = _decimal(row[2], places=4)
+            line_error(errors, number, "quantity", quantity)
+        price = decimal_value(row[2], places=4)
         if isinstance(price, Decimal) and not ZERO <= price < MAX_PRICE:
             price = _("the unit price cannot be negative") if price < 0 else _("the unit price is too large")
         if isinstance(price, str):
-            _line_error(errors, number, "unit_price", price)
+            line_error(errors, number, "unit_price", price)
         if isinstance(quantity, Decimal) and isinstance(price, Decimal):
             clean.append((line, quantity, price))
     if errors or billed_on is None:
@@ -813,36 +617,36 @@ def purchase_return_create(
     permissions.require(actor, permissions.PURCHASE)
     current = _order_for_update(order)
     errors: dict[str, list[str]] = {}
-    returned_on = _day(day, "returned_on", errors)
+    returned_on = day_value(day, "returned_on", errors)
     clean_reason = str(reason or "").strip() if isinstance(reason, str) else ""
     if not clean_reason or len(clean_reason) > 200:
         errors["reason"] = [_("Say why the goods go back (at most 200 characters).")]
-    clean_note = _note(note, errors)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
     receipt_lines = {
         line.pk: line
         for line in ReceiptLine.objects.select_for_update(of=("self",))
         .select_related("order_line__product", "move", "receipt")
         .filter(receipt__order=current)
     }
-    rows = _lines_list(lines, errors)
+    rows = lines_list(lines, errors)
     clean: list[tuple[ReceiptLine, Decimal]] = []
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, (tuple, list)) or len(row) != 2:
-            _line_error(errors, number, "line", _("send the receipt line and the quantity"))
+            line_error(errors, number, "line", _("send the receipt line and the quantity"))
             continue
         line = receipt_lines.get(to_id(row[0]) or 0)
         if line is None:
-            _line_error(errors, number, "receipt_line", _("choose a received line of this order"))
+            line_error(errors, number, "receipt_line", _("choose a received line of this order"))
             continue
-        quantity = _quantity(row[1])
+        quantity = positive_quantity(row[1])
         if isinstance(quantity, str):
-            _line_error(errors, number, "quantity", quantity)
+            line_error(errors, number, "quantity", quantity)
             continue
         totals[line.pk] += quantity
         left = line.quantity - line.returned_quantity
         if totals[line.pk] > left:
-            _line_error(
+            line_error(
                 errors,
                 number,
                 "quantity",
@@ -851,7 +655,7 @@ def purchase_return_create(
             )
             continue
         if returned_on and returned_on < line.receipt.received_on:
-            _line_error(errors, number, "receipt_line", _("goods cannot go back before they were received"))
+            line_error(errors, number, "receipt_line", _("goods cannot go back before they were received"))
             continue
         clean.append((line, quantity))
     if errors or returned_on is None:
@@ -870,7 +674,7 @@ def purchase_return_create(
             MoveInput(
                 product_id=line.move.product_id,
                 location_id=line.move.location_id,
-                quantity=-_base(quantity, line.order_line.factor),
+                quantity=-base_quantity(quantity, line.order_line.factor),
                 kind=StockMove.Kind.PURCHASE_RETURN,
                 moved_on=returned_on,
                 unit_cost=line.move.unit_cost,

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -27,6 +26,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.locks import advisory_key
 
 from . import ledger, numbering, permissions, postings
+from .catalogue import price_for
 from .ledger import ZERO, MoveInput, money
 from .models import (
     CustomerInvoice,
@@ -36,7 +36,6 @@ from .models import (
     Location,
     Lot,
     Partner,
-    PriceListItem,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -48,24 +47,29 @@ from .models import (
     StockMove,
     Warehouse,
 )
+from .order_input import (
+    QUANTITY_PLACES,
+    VAT_RATES,
+    OrderLine,
+    base_quantity,
+    day_value,
+    positive_quantity,
+    rate_label,
+    text_value,
+    to_id,
+    warehouse_value,
+    write_lines,
+)
+from .order_input import order_lines as check_order_lines
 
-QUANTITY_PLACES = Decimal("0.0001")
-PRICE_PLACES = Decimal("0.0001")
-# 增值税 rates an order line may carry (finance checks which ones the firm may charge).
-VAT_RATES: tuple[Decimal, ...] = tuple(Decimal(rate) for rate in ("0.13", "0.09", "0.06", "0.05", "0.03", "0.01", "0"))
-MAX_LINES = 200
-MAX_QUANTITY = Decimal("1e12")
-MAX_PRICE = Decimal("1e12")
+__all__ = ["VAT_RATES", "base_quantity", "rate_label"]
+
 MAX_NOTE = 300
 MAX_REASON = 200
 # Orders that hold stock: their lines' reservations count against others.
 HOLDING = (SalesOrder.Status.CONFIRMED, SalesOrder.Status.PARTIAL)
 # Purchase orders whose open quantities are on their way.
 INCOMING = (PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIAL)
-
-
-def rate_label(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 @dataclass(frozen=True)
@@ -97,233 +101,22 @@ class LineAvailability:
 # --- checking input --------------------------------------------------------------------------
 
 
-def _id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Product | Partner | Warehouse | SalesOrder):
-        return value.pk
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _price_lines(lines: Any, customer: Partner | None, errors: dict[str, list[str]]) -> list[OrderLine]:
+    """Every line checked and priced: a line without a price takes the customer's price list
+    (the tier for its quantity), else the product's sale price."""
 
+    def list_price(product: Product, quantity: Decimal) -> Decimal:
+        return price_for(partner=customer, product=product, quantity=quantity)
 
-def _decimal(value: Any, *, places: int) -> Decimal | str:
-    """The value as a Decimal with at most ``places`` decimals, or the problem as a message."""
-    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
-        return _("enter a number")
-    if not isinstance(value, str | int | float | Decimal):
-        return _("enter a number")
-    try:
-        number = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        return _("enter a number")
-    if not number.is_finite():
-        return _("enter a number")
-    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        return _("at most %(places)d decimal places") % {"places": places}
-    return number
-
-
-def _positive_quantity(value: Any) -> Decimal | str:
-    quantity = _decimal(value, places=4)
-    if isinstance(quantity, Decimal):
-        if quantity <= 0:
-            return _("the quantity must be more than zero")
-        if quantity >= MAX_QUANTITY:
-            return _("the quantity is too large")
-    return quantity
-
-
-def _date(value: Any, field: str, errors: dict[str, list[str]], *, required: bool) -> date | None:
-    if value in (None, ""):
-        if required:
-            errors[field] = [_("Enter a date like 2026-03-31.")]
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            errors[field] = [_("Enter a date like 2026-03-31.")]
-            return None
-    if not isinstance(value, date):
-        errors[field] = [_("Enter a date like 2026-03-31.")]
-        return None
-    return value
-
-
-def _text(value: Any, field: str, limit: int, errors: dict[str, list[str]], *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = [_("Enter text.")]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[field] = [_("Required.")]
-    elif len(value) > limit:
-        errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
-    return value
-
-
-def _field(line: Any, name: str, default: Any = None) -> Any:
-    if isinstance(line, Mapping):
-        return line.get(name, default)
-    return getattr(line, name, default)
-
-
-def base_quantity(quantity: Decimal, factor: Decimal) -> Decimal:
-    """A line quantity in the product's base unit, to the ten-thousandth."""
-    return (quantity * factor).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
-
-
-def list_price(customer: Partner | None, product: Product, quantity_base: Decimal) -> Decimal:
-    """The price per base unit before VAT: the customer's sales price list (the tier with the
-    highest "from quantity" not above ``quantity_base``), else the product's sale price."""
-    if customer is not None and customer.price_list_id is not None:
-        item = (
-            PriceListItem.objects.filter(
-                price_list_id=customer.price_list_id,
-                price_list__is_active=True,
-                price_list__kind="sales",
-                product=product,
-                min_quantity__lte=quantity_base,
-            )
-            .order_by("-min_quantity")
-            .first()
-        )
-        if item is not None:
-            return item.price
-    return product.sale_price
-
-
-@dataclass
-class _PricedLine:
-    product: Product
-    unit: str
-    factor: Decimal
-    quantity: Decimal
-    unit_price: Decimal
-    vat_rate: Decimal
-    untaxed: Decimal
-    tax: Decimal
-
-
-def _price_lines(lines: Any, customer: Partner | None, errors: dict[str, list[str]]) -> list[_PricedLine]:
-    """Every line checked (all problems reported, each under ``lines.N.field``) and priced."""
-    if isinstance(lines, str | bytes | Mapping) or not isinstance(lines, Sequence):
-        errors["lines"] = [_("Send the lines as a list.")]
-        return []
-    if not lines:
-        errors["lines"] = [_("Add at least one line.")]
-        return []
-    if len(lines) > MAX_LINES:
-        errors["lines"] = [_("An order has at most %(limit)d lines.") % {"limit": MAX_LINES}]
-        return []
-    product_ids = {_id(_field(line, "product")) for line in lines if isinstance(line, Mapping | SalesLineInput)}
-    products = (
-        Product.objects.filter(is_active=True)
-        .prefetch_related("conversions")
-        .in_bulk([pk for pk in product_ids if pk is not None])
-    )
-    priced: list[_PricedLine] = []
-    for number, line in enumerate(lines, start=1):
-        problems: dict[str, str] = {}
-        if not isinstance(line, Mapping | SalesLineInput):
-            errors.setdefault(f"lines.{number}.product", []).append(_("send the line with its product and quantity"))
-            continue
-        product_id = _id(_field(line, "product"))
-        product = products.get(product_id) if product_id is not None else None
-        if product is None:
-            problems["product"] = _("choose an active product from the catalogue")
-        quantity = _positive_quantity(_field(line, "quantity"))
-        if isinstance(quantity, str):
-            problems["quantity"] = quantity
-        factor = Decimal(1)
-        unit = str(_field(line, "unit") or "").strip()
-        if product is not None:
-            if not unit or unit == product.unit:
-                unit = product.unit
-            else:
-                conversion = next((c for c in product.conversions.all() if c.unit == unit), None)
-                if conversion is None:
-                    problems["unit"] = _("sell %(product)s in %(units)s") % {
-                        "product": product.sku,
-                        "units": ", ".join([product.unit, *(c.unit for c in product.conversions.all())]),
-                    }
-                else:
-                    factor = conversion.factor
-        price_value = _field(line, "unit_price")
-        price: Decimal | str | None = None
-        if price_value not in (None, ""):
-            price = _decimal(price_value, places=4)
-            if isinstance(price, Decimal) and not ZERO <= price < MAX_PRICE:
-                price = _("the unit price cannot be negative") if price < 0 else _("the unit price is too large")
-            if isinstance(price, str):
-                problems["unit_price"] = price
-        rate_value = _field(line, "vat_rate")
-        rate: Decimal | str | None = None
-        if rate_value not in (None, ""):
-            rate = _decimal(rate_value, places=3)
-            if not isinstance(rate, Decimal) or rate not in VAT_RATES:
-                problems["vat_rate"] = _("choose a VAT rate: %(rates)s") % {
-                    "rates": ", ".join(rate_label(r) for r in VAT_RATES)
-                }
-        if not problems and product is not None and isinstance(quantity, Decimal):
-            if not isinstance(price, Decimal):
-                base_price = list_price(customer, product, base_quantity(quantity, factor))
-                price = (base_price * factor).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
-            if not isinstance(rate, Decimal):
-                rate = product.vat_rate
-            untaxed = money(quantity * price)
-            tax = money(untaxed * rate)
-            if untaxed + tax >= MAX_PRICE:
-                problems["unit_price"] = _("the line's amount is too large")
-            else:
-                priced.append(_PricedLine(product, unit, factor, quantity, price, rate, untaxed, tax))
-        for field, problem in problems.items():
-            errors.setdefault(f"lines.{number}.{field}", []).append(problem)
-            errors.setdefault("lines", []).append(
-                _("Line %(number)d: %(problem)s") % {"number": number, "problem": problem}
-            )
-    return priced
+    return check_order_lines(lines, errors, default_price=list_price)
 
 
 def _customer(value: Any, errors: dict[str, list[str]]) -> Partner | None:
-    pk = _id(value)
+    pk = to_id(value)
     customer = Partner.objects.filter(pk=pk, is_customer=True, is_active=True).first() if pk is not None else None
     if customer is None:
         errors["customer"] = [_("Choose an active customer.")]
     return customer
-
-
-def _warehouse(value: Any, errors: dict[str, list[str]]) -> Warehouse | None:
-    pk = _id(value)
-    warehouse = Warehouse.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
-    if warehouse is None:
-        errors["warehouse"] = [_("Choose an active warehouse.")]
-    return warehouse
-
-
-def _write_lines(order: SalesOrder, priced: list[_PricedLine]) -> None:
-    SalesOrderLine.objects.bulk_create(
-        SalesOrderLine(
-            order=order,
-            line_no=number,
-            product=line.product,
-            unit=line.unit,
-            factor=line.factor,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            vat_rate=line.vat_rate,
-            untaxed=line.untaxed,
-            tax=line.tax,
-        )
-        for number, line in enumerate(priced, start=1)
-    )
-    order.untaxed = sum((line.untaxed for line in priced), ZERO)
-    order.tax = sum((line.tax for line in priced), ZERO)
-    order.total = order.untaxed + order.tax
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -345,12 +138,12 @@ def sales_order_create(
     permissions.require(actor, permissions.SELL)
     errors: dict[str, list[str]] = {}
     customer = _customer(customer_id, errors)
-    warehouse = _warehouse(warehouse_id, errors)
-    day = _date(ordered_on, "ordered_on", errors, required=False) or timezone.localdate()
-    promised = _date(promised_on, "promised_on", errors, required=False)
+    warehouse = warehouse_value(warehouse_id, errors)
+    day = day_value(ordered_on, "ordered_on", errors, required=False) or timezone.localdate()
+    promised = day_value(promised_on, "promised_on", errors, required=False)
     if promised is not None and promised < day:
         errors["promised_on"] = [_("The promised date cannot be before the order date.")]
-    clean_note = _text(note, "note", MAX_NOTE, errors)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
     priced = _price_lines(lines, customer, errors)
     if errors or customer is None or warehouse is None:
         raise ValidationFailed(_("The sales order could not be saved."), fields=errors)
@@ -365,7 +158,7 @@ def sales_order_create(
         created_by=actor,
     )
     order.save()
-    _write_lines(order, priced)
+    write_lines(order, SalesOrderLine, priced)
     order.save(update_fields=["untaxed", "tax", "total"])
     audit_record(action="supply_chain.sales_order_created", actor=actor, obj=order, total=str(order.total))
     return order
@@ -375,7 +168,7 @@ _KEEP: Any = object()
 
 
 def _order_for_update(order_id: Any) -> SalesOrder:
-    pk = _id(order_id)
+    pk = to_id(order_id)
     order = (
         SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "warehouse").filter(pk=pk).first()
         if pk is not None
@@ -409,12 +202,14 @@ def sales_order_update(
         )
     errors: dict[str, list[str]] = {}
     customer = order.customer if customer_id is _KEEP else _customer(customer_id, errors)
-    warehouse = order.warehouse if warehouse_id is _KEEP else _warehouse(warehouse_id, errors)
-    day = order.ordered_on if ordered_on is _KEEP else _date(ordered_on, "ordered_on", errors, required=True)
-    promised = order.promised_on if promised_on is _KEEP else _date(promised_on, "promised_on", errors, required=False)
+    warehouse = order.warehouse if warehouse_id is _KEEP else warehouse_value(warehouse_id, errors)
+    day = order.ordered_on if ordered_on is _KEEP else day_value(ordered_on, "ordered_on", errors, required=True)
+    promised = (
+        order.promised_on if promised_on is _KEEP else day_value(promised_on, "promised_on", errors, required=False)
+    )
     if day is not None and promised is not None and promised < day:
         errors["promised_on"] = [_("The promised date cannot be before the order date.")]
-    clean_note = order.note if note is _KEEP else _text(note, "note", MAX_NOTE, errors)
+    clean_note = order.note if note is _KEEP else text_value(note, "note", MAX_NOTE, errors)
     priced = None if lines is _KEEP else _price_lines(lines, customer, errors)
     if errors or customer is None or warehouse is None or day is None:
         raise ValidationFailed(_("The sales order could not be saved."), fields=errors)
@@ -428,7 +223,7 @@ def sales_order_update(
     )
     if priced is not None:
         order.lines.all().delete()
-        _write_lines(order, priced)
+        write_lines(order, SalesOrderLine, priced)
     order.save()
     audit_record(action="supply_chain.sales_order_updated", actor=actor, obj=order, total=[before, str(order.total)])
     return order
@@ -627,7 +422,7 @@ def sales_order_from_deal(*, actor: Any, opportunity_id: Any, warehouse_id: Any)
     from apps.crm import interface as crm
 
     permissions.require(actor, permissions.SELL)
-    pk = _id(opportunity_id)
+    pk = to_id(opportunity_id)
     deal = crm.won_deal_get(actor=actor, opportunity_id=pk) if pk is not None else None
     if deal is None:
         raise NotFound(_("No such won opportunity."))
@@ -656,7 +451,7 @@ def sales_order_from_deal(*, actor: Any, opportunity_id: Any, warehouse_id: Any)
             SalesLineInput(product.pk, deal_line.quantity, product.unit, deal_line.unit_price, deal_line.vat_rate)
         )
     warehouse_errors: dict[str, list[str]] = {}
-    _warehouse(warehouse_id, warehouse_errors)
+    warehouse_value(warehouse_id, warehouse_errors)
     errors.update(warehouse_errors)
     if errors:
         raise ValidationFailed(
@@ -742,8 +537,8 @@ def delivery_create(
         _("Only a confirmed order is delivered; sales order %(number)s is %(status)s."),
     )
     errors: dict[str, list[str]] = {}
-    delivered_on = _date(day, "day", errors, required=True)
-    clean_note = _text(note, "note", MAX_NOTE, errors)
+    delivered_on = day_value(day, "day", errors, required=True)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
     order_lines = {line.pk: line for line in order.lines.select_for_update().select_related("product")}
     wanted: list[tuple[SalesOrderLine, Decimal, Lot | None]] = []
     asked: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -752,11 +547,11 @@ def delivery_create(
     for number, item in enumerate(lines, start=1):
         problems: dict[str, str] = {}
         line_id, quantity_value, lot_number = (*tuple(item), "", "", "")[:3]
-        pk = _id(line_id)
+        pk = to_id(line_id)
         line = order_lines.get(pk) if pk is not None else None
         if line is None:
             problems["order_line"] = _("choose a line of this order")
-        quantity = _positive_quantity(quantity_value)
+        quantity = positive_quantity(quantity_value)
         if isinstance(quantity, str):
             problems["quantity"] = quantity
         lot = None
@@ -871,8 +666,8 @@ def customer_invoice_create(*, actor: Any, sales_order_id: Any, day: Any, note: 
     permissions.require(actor, permissions.SELL)
     order = _order_for_update(sales_order_id)
     errors: dict[str, list[str]] = {}
-    invoiced_on = _date(day, "day", errors, required=True)
-    clean_note = _text(note, "note", MAX_NOTE, errors)
+    invoiced_on = day_value(day, "day", errors, required=True)
+    clean_note = text_value(note, "note", MAX_NOTE, errors)
     if errors or invoiced_on is None:
         raise ValidationFailed(_("The invoice could not be saved."), fields=errors)
     if order.status in (SalesOrder.Status.DRAFT, SalesOrder.Status.CANCELLED):
@@ -951,8 +746,8 @@ def sales_return_create(
     permissions.require(actor, permissions.SELL)
     order = _order_for_update(sales_order_id)
     errors: dict[str, list[str]] = {}
-    returned_on = _date(day, "day", errors, required=True)
-    clean_reason = _text(reason, "reason", MAX_REASON, errors, required=True)
+    returned_on = day_value(day, "day", errors, required=True)
+    clean_reason = text_value(reason, "reason", MAX_REASON, errors, required=True)
     delivery_lines = {
         line.pk: line
         for line in DeliveryLine.objects.select_for_update(of=("self",))
@@ -965,11 +760,11 @@ def sales_return_create(
         errors["lines"] = [_("Enter a quantity to return on at least one line.")]
     for number, (line_id, quantity_value) in enumerate(lines, start=1):
         problems: dict[str, str] = {}
-        pk = _id(line_id)
+        pk = to_id(line_id)
         line = delivery_lines.get(pk) if pk is not None else None
         if line is None:
             problems["delivery_line"] = _("choose a delivered line of this order")
-        quantity = _positive_quantity(quantity_value)
+        quantity = positive_quantity(quantity_value)
         if isinstance(quantity, str):
             problems["quantity"] = quantity
         if line is not None and isinstance(quantity, Decimal):
@@ -1069,7 +864,7 @@ def sales_order_list(*, actor: Any, q: str = "", status: str = "") -> QuerySet[S
 
 def sales_order_get(*, actor: Any, sales_order_id: Any) -> SalesOrder:
     permissions.require(actor, permissions.VIEW)
-    pk = _id(sales_order_id)
+    pk = to_id(sales_order_id)
     order = (
         SalesOrder.objects.select_related("customer", "warehouse", "created_by")
         .prefetch_related("lines__product")
@@ -1085,7 +880,7 @@ def sales_order_get(*, actor: Any, sales_order_id: Any) -> SalesOrder:
 
 def delivery_get(*, actor: Any, delivery_id: Any) -> Delivery:
     permissions.require(actor, permissions.VIEW)
-    pk = _id(delivery_id)
+    pk = to_id(delivery_id)
     found = (
         Delivery.objects.select_related("order__customer", "order__warehouse")
         .prefetch_related("lines__order_line__product", "lines__lot", "lines__move__location")
@@ -1101,7 +896,7 @@ def delivery_get(*, actor: Any, delivery_id: Any) -> Delivery:
 
 def customer_invoice_get(*, actor: Any, customer_invoice_id: Any) -> CustomerInvoice:
     permissions.require(actor, permissions.VIEW)
-    pk = _id(customer_invoice_id)
+    pk = to_id(customer_invoice_id)
     found = (
         CustomerInvoice.objects.select_related("order__customer")
         .prefetch_related("lines__order_line__product")
@@ -1117,7 +912,7 @@ def customer_invoice_get(*, actor: Any, customer_invoice_id: Any) -> CustomerInv
 
 def sales_return_get(*, actor: Any, sales_return_id: Any) -> SalesReturn:
     permissions.require(actor, permissions.VIEW)
-    pk = _id(sales_return_id)
+    pk = to_id(sales_return_id)
     found = (
         SalesReturn.objects.select_related("order__customer")
         .prefetch_related("lines__delivery_line__order_line__product", "lines__delivery_line__delivery", "lines__move")

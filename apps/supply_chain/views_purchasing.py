@@ -22,13 +22,13 @@ from django.views.decorators.http import require_http_methods
 from core.errors import ApplicationError
 from core.pages import reported
 
-from . import permissions, purchasing, replenishment
+from . import order_input, permissions, purchasing, replenishment
 from .models import PurchaseOrder
 from .pages import paged, sc_page, sc_render
 
 LINE_FIELDS = ("product", "quantity", "unit", "unit_price", "vat_rate")
 BLANK_ROWS = 3
-MAX_ROWS = purchasing.MAX_LINES + BLANK_ROWS
+MAX_ROWS = order_input.MAX_LINES + BLANK_ROWS
 MAX_CHOICES = 1000
 _ROW_KEY = re.compile(r"^line-(\d{1,4})-(?:product|quantity|unit|unit_price|vat_rate)$")
 NAV = "purchasing"

@@ -21,13 +21,13 @@ from django.views.decorators.http import require_http_methods
 from core.errors import ApplicationError
 from core.pages import reported
 
-from . import permissions, sales
+from . import order_input, permissions, sales
 from .models import SalesOrder
 from .pages import paged, sc_page, sc_render
 
 LINE_FIELDS = ("product", "quantity", "unit", "unit_price", "vat_rate")
 BLANK_ROWS = 5
-MAX_ROWS = sales.MAX_LINES + BLANK_ROWS
+MAX_ROWS = order_input.MAX_LINES + BLANK_ROWS
 _ROW_KEY = re.compile(r"^line-(\d{1,4})-(?:product|quantity|unit|unit_price|vat_rate)$")
 NAV = "sales"
 
@@ -37,7 +37,7 @@ def _errors(outcome: Any) -> dict[str, list[str]]:
 
 
 def _vat_choices() -> list[tuple[str, str]]:
-    return [("", _("Product's rate")), *((str(rate), sales.rate_label(rate)) for rate in sales.VAT_RATES)]
+    return [("", _("Product's rate")), *((str(rate), order_input.rate_label(rate)) for rate in order_input.VAT_RATES)]
 
 
 def _row_indexes(data: QueryDict) -> list[int]:
@@ -202,7 +202,7 @@ def sales_order_edit(request: HttpRequest, sales_order_id: int) -> HttpResponseB
                 "quantity": f"{line.quantity.normalize():f}",
                 "unit": line.unit,
                 "unit_price": f"{line.unit_price.normalize():f}",
-                "vat_rate": str(next((r for r in sales.VAT_RATES if r == line.vat_rate), line.vat_rate)),
+                "vat_rate": str(next((r for r in order_input.VAT_RATES if r == line.vat_rate), line.vat_rate)),
             }
             for line in order.lines.all()
         ]
