@@ -32,7 +32,17 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("billing/", include("apps.billing.urls_public")),
+    # The park console (park administrators) and invitation links.
+    path("park/onboarding/", include("apps.parks.urls_onboarding")),
+    path("park/notices/", include("apps.parks.urls_notices")),
+    path("park/services/", include("apps.parks.urls_services")),
+    path("park/", include("apps.parks.urls_console")),
+    path("join/", include("apps.parks.urls_join")),
     path("settings/two-factor/", two_factor_views.two_factor_settings, name="two_factor"),
+    path("api/v1/park/onboarding/", include("apps.parks.api.urls_onboarding")),
+    path("api/v1/park/notices/", include("apps.parks.api.urls_notices")),
+    path("api/v1/park/services/", include("apps.parks.api.urls_services")),
+    path("api/v1/park/", include("apps.parks.api.urls_console")),
     path("api/v1/", include(api_patterns)),
     # Readiness names schemas and costs a fleet-wide query: platform hosts only.
     path("readyz", core_views.readyz, name="readyz"),

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from apps.parks.industries import INDUSTRY_CHOICES
+
 from .validators import validate_firm_slug
 
 
@@ -44,6 +46,11 @@ class Firm(TenantMixin):
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     require_two_factor = models.BooleanField(_("everyone signs in with a second factor"), default=False)
+    industry = models.CharField(_("industry"), max_length=2, choices=INDUSTRY_CHOICES, blank=True)
+    # When the firm joined its park (invitation, approval); blank while it has none.
+    park_joined_at = models.DateTimeField(_("joined the park"), null=True, blank=True)
+    # Off: the park sees only the firm's status and plan, no activity figures.
+    share_activity = models.BooleanField(_("share activity figures with the park"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)

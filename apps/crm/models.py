@@ -175,6 +175,9 @@ class Lead(models.Model):
     last_activity_at = models.DateTimeField(null=True, blank=True)
     converted_account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
+    # Where a lead made by the platform came from (a park collaboration request: "park-collab-<id>"),
+    # so a retried job finds the lead it made instead of making a second one.
+    origin_ref = models.CharField(_("origin"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -187,6 +190,11 @@ class Lead(models.Model):
             models.Index(fields=["status", "last_activity_at"]),
             models.Index(fields=["mobile"]),
         ]  # and crm_lead_search (migration 0004) for the search
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin_ref"], condition=~models.Q(origin_ref=""), name="crm_lead_origin_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.company}".strip()

@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.shell",
                 "apps.billing.context_processors.billing",
+                "apps.parks.context_processors.park_console",
             ],
         },
     }

@@ -1,0 +1,5 @@
+"""Park console API, notices (public host, /api/v1/park/notices/)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
