@@ -40,3 +40,17 @@ def usage_record_here(*, quantity: int = 1) -> None:
     from .services import usage_record_here as record
 
     record(quantity=quantity)
+
+
+def park_membership_changed(*, firm_id: int) -> None:
+    """Call (inside the transaction) after a firm joined or left a park: a park's sponsorship
+    starts or ends for it. Implemented with the park sponsorship flow."""
+
+
+def park_sponsored_cost(*, park_id: int) -> dict[str, object]:
+    """What the park's sponsorship costs: {"currency": "CNY", "firms": n, "monthly": Decimal,
+    "by_month": [("2026-11", Decimal), ...]} (most recent 12 months). Implemented with the park
+    sponsorship flow."""
+    from decimal import Decimal
+
+    return {"currency": "CNY", "firms": 0, "monthly": Decimal(0), "by_month": []}
