@@ -46,11 +46,34 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+def _database_unavailable() -> bool:
+    """The request failed because the database could not be reached (down, restarting, full)."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    error = sys.exc_info()[1]
+    return isinstance(error, OperationalError | InterfaceError)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After when the database is unreachable: a proxy or client may retry,
+    and monitoring tells an outage from a bug. Neither page touches the database."""
+    unavailable = _database_unavailable()
+    status = 503 if unavailable else 500
     if _is_api(request):
-        detail = translation.gettext("Something went wrong on our side. Please try again.")
-        return JsonResponse({"code": "server_error", "detail": detail, "fields": {}}, status=500)
-    return render(request, "500.html", status=500)
+        if unavailable:
+            code = "service_unavailable"
+            detail = translation.gettext("ParkSuite is briefly unavailable. Please try again in a minute.")
+        else:
+            code = "server_error"
+            detail = translation.gettext("Something went wrong on our side. Please try again.")
+        response: HttpResponse = JsonResponse({"code": code, "detail": detail, "fields": {}}, status=status)
+    else:
+        response = render(request, "503.html" if unavailable else "500.html", status=status)
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
 
 
 @require_POST
