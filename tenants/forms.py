@@ -18,7 +18,11 @@ class SignupForm(forms.Form):
         help_text=_("Lowercase letters, digits and hyphens; it becomes your firm's address."),
     )
     park = forms.ModelChoiceField(
-        label=_("Park (optional)"), queryset=park_list(), required=False, empty_label=_("No park")
+        label=_("Park (optional)"),
+        queryset=park_list(),
+        required=False,
+        empty_label=_("No park"),
+        help_text=_("The park approves your request to join; your workspace works in the meantime."),
     )
     owner_name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("Work email"), max_length=254)
@@ -38,3 +42,11 @@ class SignupForm(forms.Form):
         self.fields["owner_name"].widget.attrs.update(autocomplete="name")
         self.fields["email"].widget.attrs.update(autocomplete="email")
         self.fields["password"].widget.attrs.update(autocomplete="new-password", minlength=10)
+
+
+class InvitedSignupForm(SignupForm):
+    """The sign-up behind a park's invitation link: the park is the inviting one, not a choice."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["park"]

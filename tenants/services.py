@@ -37,6 +37,7 @@ class SignupInput:
     email: str
     password: str
     language: str
+    # A park chosen at sign-up: the firm asks to join it and waits for the park's approval.
     park_id: int | None = None
 
 
@@ -102,8 +103,16 @@ def signup_validate(data: SignupInput) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def signup_create(data: SignupInput) -> Signup:
-    """Create the firm as provisioning and enqueue its provisioning, in one transaction."""
+def signup_create(data: SignupInput, *, invitation_token: str = "") -> Signup:
+    """Create the firm as provisioning and enqueue its provisioning, in one transaction.
+
+    Through a park's invitation link the firm is in that park at once and the invitation is
+    used; a firm that chose a park itself waits for the park's approval (a join request)."""
+    from apps.parks import onboarding
+
+    # Locked first: two sign-ups through the same link cannot both use it. A refused sign-up
+    # rolls back and leaves the invitation open.
+    invitation = onboarding.park_invitation_for_token(token=invitation_token, lock=True) if invitation_token else None
     errors = signup_validate(data)
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
@@ -114,7 +123,6 @@ def signup_create(data: SignupInput) -> Signup:
                 schema_name=spare or new_schema_name(),
                 name=data.firm_name.strip(),
                 slug=data.slug.strip(),
-                park_id=data.park_id,
                 language=data.language,
                 status=Firm.Status.PROVISIONING,
             )
@@ -140,6 +148,10 @@ def signup_create(data: SignupInput) -> Signup:
     else:
         firm_provisioning_enqueue(firm=firm)
         logger.info("firm %s (%s) signed up; provisioning queued", firm.slug, firm.schema_name)
+    if invitation is not None:
+        onboarding.park_invitation_accept(invitation=invitation, firm=firm)
+    elif data.park_id is not None:
+        onboarding.join_request_at_signup(firm=firm, park_id=data.park_id)
     return signup
 
 

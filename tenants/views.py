@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.parks.onboarding import signup_park_status
 from core.errors import ValidationFailed
 from core.forms import add_service_errors
 
@@ -54,7 +55,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 def signup_progress(request: HttpRequest, signup_id: uuid.UUID) -> HttpResponse:
     record = signup_get(signup_id=signup_id)
     status = signup_status(signup=record, request=request)
-    return render(request, "tenants/signup_progress.html", {"signup": record, "status": status})
+    park = signup_park_status(firm=record.firm)
+    return render(request, "tenants/signup_progress.html", {"signup": record, "status": status, "park": park})
 
 
 @require_GET

@@ -78,19 +78,27 @@ def _firm_base_url(request: HttpRequest) -> str:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from apps.parks.notices import notice_dashboard_panel
+
     context = {
         "user_count": selectors.user_list().filter(is_active=True).count(),
         "open_invitations": selectors.invitation_list().count(),
+        # The latest notices of the firm's park (none when the firm is in no park).
+        "park_notices": notice_dashboard_panel(firm=request.tenant, user_id=request.user.pk),  # type: ignore[attr-defined]
     }
     return render(request, "accounts/dashboard.html", context)
 
 
 @login_required
-def platform_home(request: HttpRequest) -> HttpResponse:
-    """Where park administrators and operators land on the public host."""
+def platform_home(request: HttpRequest) -> HttpResponseBase:
+    """Where park administrators and operators land on the public host: a park administrator
+    with a park goes straight to the park console."""
     from apps.parks.selectors import park_list_for_admin
 
-    return render(request, "accounts/platform_home.html", {"parks": park_list_for_admin(user=request.user)})
+    parks = park_list_for_admin(user=request.user)
+    if request.user.role == "park_admin" and parks.exists():  # type: ignore[union-attr]
+        return redirect("park_console:dashboard")
+    return render(request, "accounts/platform_home.html", {"parks": parks})
 
 
 @login_required

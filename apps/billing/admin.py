@@ -16,8 +16,10 @@ from .models import (
     MODULES,
     BillingCustomer,
     BillingInvoice,
+    ParkBillingCustomer,
     ParkSponsorship,
     Plan,
+    SponsoredFirm,
     StripeEvent,
     Subscription,
     UsageRecord,
@@ -117,7 +119,8 @@ class PlanAdmin(admin.ModelAdmin):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     """Mirrored from Stripe; only what Stripe does not know is edited here: the date an
-    invoice-paying firm is paid through (a bank transfer recorded by hand) and a sponsoring park."""
+    invoice-paying firm is paid through (a bank transfer recorded by hand). A sponsoring park
+    follows the park's sponsorship and membership (Park sponsorships)."""
 
     list_display = (
         "firm",
@@ -151,6 +154,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "seat_version",
         "synced_quantity",
         "last_event_at",
+        "sponsored_by",
+        "sponsorship_mode",
         "updated_at",
     )
 
@@ -203,7 +208,65 @@ class UsageRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(ParkSponsorship)
 class ParkSponsorshipAdmin(admin.ModelAdmin):
-    list_display = ("park", "plan", "mode", "seats_per_firm", "stripe_coupon_id", "is_active", "created_at")
+    """Operators start a sponsorship for a park (it applies at once to the park's firms) and end
+    it by unticking "active". Its terms are fixed once saved: to change them, end it and start
+    another. The park's Stripe subscription is shown, not edited."""
+
+    list_display = (
+        "park",
+        "plan",
+        "mode",
+        "seats_per_firm",
+        "stripe_coupon_id",
+        "is_active",
+        "billed_quantity",
+        "stripe_status",
+        "created_at",
+        "ended_at",
+    )
     list_filter = ("mode", "is_active", "plan")
     search_fields = ("park__name",)
     list_select_related = ("park", "plan")
+    mirror_fields = (
+        "ended_at",
+        "stripe_subscription_id",
+        "stripe_seat_item_id",
+        "stripe_status",
+        "billed_quantity",
+        "current_period_end",
+        "coupon_percent_off",
+        "coupon_amount_off",
+    )
+    terms_fields = ("park", "plan", "mode", "stripe_coupon_id", "seats_per_firm")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return self.mirror_fields
+        if not obj.is_active:  # an ended sponsorship stays ended
+            return (*self.terms_fields, "is_active", *self.mirror_fields)
+        return (*self.terms_fields, *self.mirror_fields)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ParkSponsorship, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "is_active" in form.changed_data:
+            from .sponsorship import sponsorship_apply
+
+            sponsorship_apply(sponsorship_id=obj.pk)
+
+
+@admin.register(SponsoredFirm)
+class SponsoredFirmAdmin(ReadOnlyAdmin):
+    list_display = ("firm", "sponsorship", "mode", "seats", "monthly_cost", "started_at", "ended_at")
+    list_filter = ("mode",)
+    search_fields = ("firm__name", "firm__slug", "sponsorship__park__name")
+    list_select_related = ("firm", "sponsorship__park")
+
+
+@admin.register(ParkBillingCustomer)
+class ParkBillingCustomerAdmin(ReadOnlyAdmin):
+    list_display = ("park", "stripe_customer_id", "email", "created_at")
+    search_fields = ("park__name", "stripe_customer_id", "email")
+    list_select_related = ("park",)

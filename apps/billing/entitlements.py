@@ -26,7 +26,7 @@ from django_tenants.utils import schema_context
 
 from core.errors import ValidationFailed
 
-from .models import MODULES, BillingCustomer, Plan, Subscription
+from .models import MODULES, BillingCustomer, Plan, SponsorshipMode, Subscription
 
 if TYPE_CHECKING:
     from tenants.models import Firm
@@ -164,11 +164,11 @@ def access_for(
 
 
 def _seat_limit(subscription: Subscription, collection: str) -> int | None:
-    """The plan's seat limit; else, for seats bought up front (invoices, a park's sponsorship),
-    the seats paid for. Card subscriptions follow the active users (synced with proration)."""
+    """The plan's seat limit; else, for seats bought up front (invoices, a park billed for the
+    firm), the seats paid for. Card subscriptions follow the active users (synced with proration)."""
     if subscription.plan.seat_limit is not None:
         return int(subscription.plan.seat_limit)
-    if collection == BillingCustomer.Collection.INVOICE or subscription.sponsored_by_id:
+    if collection == BillingCustomer.Collection.INVOICE or subscription.sponsorship_mode == SponsorshipMode.PARK_BILLED:
         return int(subscription.quantity)
     return None
 

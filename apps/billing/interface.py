@@ -1,12 +1,20 @@
 """What other apps may use of billing: the entitlement summary (read from a cache, never from
-Stripe) and the signal that a firm's seats changed (synced to Stripe by a job)."""
+Stripe), the signal that a firm's seats changed (synced to Stripe by a job), and park
+sponsorship: membership changes, and the park's sponsored firms and their cost."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
 
 from .models import Subscription
+
+if TYPE_CHECKING:
+    # A frozen dataclass (apps.billing.selectors.SponsoredFirmInfo); imported lazily at run time
+    # so that importing this interface stays cheap for the apps that do it at module level.
+    from .selectors import SponsoredFirmInfo
 
 
 def seats_changed(*, firm_id: int) -> None:
@@ -43,14 +51,25 @@ def usage_record_here(*, quantity: int = 1) -> None:
 
 
 def park_membership_changed(*, firm_id: int) -> None:
-    """Call (inside the transaction) after a firm joined or left a park: a park's sponsorship
-    starts or ends for it. Implemented with the park sponsorship flow."""
+    """Call (inside the transaction) after a firm joined or left a park: the park's active
+    sponsorship starts for it, or the one it had ends. Local rows change at once; Stripe follows
+    in a job after the commit. Reads and writes public-schema rows only."""
+    from .sponsorship import sponsorship_membership_sync
+
+    sponsorship_membership_sync(firm_id=firm_id)
 
 
 def park_sponsored_cost(*, park_id: int) -> dict[str, object]:
     """What the park's sponsorship costs: {"currency": "CNY", "firms": n, "monthly": Decimal,
-    "by_month": [("2026-11", Decimal), ...]} (most recent 12 months). Implemented with the park
-    sponsorship flow."""
-    from decimal import Decimal
+    "by_month": [("2026-11", Decimal), ...]} (the last 12 months, oldest first), read from the
+    public-schema billing mirror only."""
+    from .selectors import park_sponsored_cost as cost
 
-    return {"currency": "CNY", "firms": 0, "monthly": Decimal(0), "by_month": []}
+    return cost(park_id=park_id)
+
+
+def park_sponsored_firms(*, park_id: int) -> list[SponsoredFirmInfo]:
+    """The firms the park sponsors now, with seats and monthly cost (public schema only)."""
+    from .selectors import park_sponsored_firms as firms
+
+    return firms(park_id=park_id)

@@ -22,6 +22,22 @@ def sync_seats(*, firm_id: int) -> None:
     seats_sync(firm_id=firm_id)
 
 
+@app.task(queue="default", name="billing.sync_park_sponsorship", retry=STRIPE_RETRY)
+def sync_park_sponsorship(*, sponsorship_id: int) -> None:
+    """Bring the park's Stripe subscription in line with the firms it sponsors now."""
+    from .sponsorship import park_sponsorship_sync
+
+    park_sponsorship_sync(sponsorship_id=sponsorship_id)
+
+
+@app.task(queue="default", name="billing.sync_sponsored_coupon", retry=STRIPE_RETRY)
+def sync_sponsored_coupon(*, firm_id: int) -> None:
+    """Put the park's coupon on the firm's subscription, or take an ended park's coupon off."""
+    from .sponsorship import sponsored_coupon_sync
+
+    sponsored_coupon_sync(firm_id=firm_id)
+
+
 @app.task(queue="default", name="billing.process_event", retry=STRIPE_RETRY)
 def process_event(*, event_id: str) -> None:
     """Apply a received Stripe webhook event to the local mirror."""

@@ -8,7 +8,9 @@ already processed. Rows refer to firms by foreign key (both live in the public s
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +59,13 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SponsorshipMode(models.TextChoices):
+    """How a park sponsors its firms."""
+
+    PARK_BILLED = "park_billed", _("The park is billed")
+    COUPON = "coupon", _("A park coupon applies")
 
 
 class BillingCustomer(models.Model):
@@ -117,6 +126,12 @@ class Subscription(models.Model):
     sponsored_by = models.ForeignKey(
         "parks.Park", null=True, blank=True, on_delete=models.SET_NULL, related_name="sponsored_subscriptions"
     )
+    # How the park sponsors the firm (blank: not sponsored). park_billed: the park pays through
+    # its own Stripe subscription and this row has none; coupon: the firm's own subscription
+    # carries the park's coupon.
+    sponsorship_mode = models.CharField(
+        _("sponsorship"), max_length=12, choices=SponsorshipMode.choices, blank=True, default=""
+    )
     # Bumped by every local change of seats, so retried syncs of one change share a key.
     seat_version = models.PositiveIntegerField(default=0)
     synced_quantity = models.PositiveIntegerField(default=0)
@@ -162,6 +177,8 @@ class BillingInvoice(models.Model):
     currency = models.CharField(max_length=3, default="cny")
     amount_due = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2, default=Decimal(0))
     amount_paid = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2, default=Decimal(0))
+    # What coupons took off (a park's coupon: what the sponsorship cost the park).
+    discount_amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=Decimal(0))
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
@@ -204,11 +221,18 @@ class UsageRecord(models.Model):
 
 
 class ParkSponsorship(models.Model):
-    """A park pays for a plan for its member firms (the park is billed), or gives them a coupon."""
+    """A park pays for a plan for its member firms (the park is billed), or gives them a coupon.
 
-    class Mode(models.TextChoices):
-        PARK_BILLED = "park_billed", _("The park is billed")
-        COUPON = "coupon", _("A park coupon applies")
+    park_billed: the park is one Stripe customer (``ParkBillingCustomer``) with one subscription
+    per sponsorship whose seat quantity is ``seats_per_firm`` times the firms sponsored, so the park
+    gets one invoice per period; the firms sponsored are the open ``SponsoredFirm`` rows. The
+    fields below mirror that subscription. coupon: each firm pays itself and its own subscription
+    carries ``stripe_coupon_id``; the coupon's terms are mirrored for the cost figures.
+    Terms (plan, mode, seats, coupon) are fixed once created: to change them, end the
+    sponsorship and start another.
+    """
+
+    Mode = SponsorshipMode
 
     park = models.ForeignKey("parks.Park", on_delete=models.PROTECT, related_name="sponsorships")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="sponsorships")
@@ -217,6 +241,19 @@ class ParkSponsorship(models.Model):
     seats_per_firm = models.PositiveIntegerField(_("seats sponsored per firm"), default=5)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # park_billed: the park's Stripe subscription as ParkSuite last saw it.
+    stripe_subscription_id = models.CharField(max_length=100, blank=True)
+    stripe_seat_item_id = models.CharField(max_length=100, blank=True)
+    stripe_status = models.CharField(_("Stripe status"), max_length=20, blank=True)
+    billed_quantity = models.PositiveIntegerField(_("seats billed to the park"), default=0)
+    current_period_end = models.DateTimeField(_("current period ends"), null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every firm joining or leaving, so retried syncs of one change share a key.
+    seat_version = models.PositiveIntegerField(default=0)
+    # coupon: the coupon's terms as Stripe has them (read by the sync job).
+    coupon_percent_off = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    coupon_amount_off = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("park sponsorship")
@@ -229,3 +266,66 @@ class ParkSponsorship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.park_id}: {self.plan_id}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.mode == self.Mode.COUPON and not self.stripe_coupon_id.strip():
+            errors["stripe_coupon_id"] = _("A coupon sponsorship needs the Stripe coupon's id.")
+        if self.plan_id is not None and self.plan.trial_days:
+            errors["plan"] = _("Sponsor a paid plan: the trial is free already.")
+        if self.mode == self.Mode.PARK_BILLED and not self.seats_per_firm:
+            errors["seats_per_firm"] = _("Sponsor at least one seat per firm.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ParkBillingCustomer(models.Model):
+    """The park as a Stripe customer: it is billed for the firms it sponsors (park_billed).
+    Parks pay invoices (bank transfer, Alipay, WeChat Pay), never a card on file."""
+
+    park = models.OneToOneField("parks.Park", on_delete=models.PROTECT, related_name="billing_customer")
+    stripe_customer_id = models.CharField(max_length=100, unique=True)
+    email = models.EmailField(_("billing email"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("park billing customer")
+        verbose_name_plural = _("park billing customers")
+
+    def __str__(self) -> str:
+        return self.stripe_customer_id
+
+
+class SponsoredFirm(models.Model):
+    """One stretch of a park sponsoring a firm, from joining (or the sponsorship starting) to
+    leaving (or it ending): the ledger the park's cost figures are read from, and what the
+    sponsorship jobs bring Stripe in line with."""
+
+    sponsorship = models.ForeignKey(ParkSponsorship, on_delete=models.PROTECT, related_name="sponsored_firms")
+    firm = models.ForeignKey("tenants.Firm", on_delete=models.PROTECT, related_name="sponsored_periods")
+    mode = models.CharField(max_length=12, choices=SponsorshipMode.choices)
+    seats = models.PositiveIntegerField(_("seats sponsored"))
+    # park_billed: what the park pays a month for the firm (seats times the plan's monthly price).
+    monthly_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # park_billed: the firm's own running subscription, cancelled at Stripe since the park pays.
+    replaced_subscription_id = models.CharField(max_length=100, blank=True)
+    replaced_cancelled_at = models.DateTimeField(null=True, blank=True)
+    # coupon: the firm's subscription the coupon was put on, and when it was taken off again.
+    coupon_subscription_id = models.CharField(max_length=100, blank=True)
+    coupon_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sponsored firm")
+        verbose_name_plural = _("sponsored firms")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm"], condition=Q(ended_at__isnull=True), name="billing_one_open_sponsorship_per_firm"
+            )
+        ]
+        indexes = [models.Index(fields=["sponsorship", "ended_at"], name="billing_sponsored_open")]
+
+    def __str__(self) -> str:
+        return f"{self.sponsorship_id}: {self.firm_id}"

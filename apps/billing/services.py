@@ -22,7 +22,7 @@ from apps.audit.services import audit_record
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from tenants.models import Firm
 
-from .models import BillingCustomer, BillingInvoice, Plan, Subscription, UsageRecord
+from .models import BillingCustomer, BillingInvoice, Plan, SponsorshipMode, Subscription, UsageRecord
 from .stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,17 @@ def _line_items(plan: Plan, seat_price: str, seats: int) -> list[dict[str, Any]]
     return items
 
 
+def _refuse_if_park_billed(sub: Subscription) -> None:
+    if sub.sponsorship_mode == SponsorshipMode.PARK_BILLED:
+        raise Conflict(
+            _(
+                "Your park pays for your plan, so there is nothing to buy or change here. "
+                "For more seats or another plan, contact your park."
+            ),
+            code="sponsored_by_park",
+        )
+
+
 def _is_live(sub: Subscription) -> bool:
     """A Stripe subscription that still runs (a new checkout would make a second one)."""
     return bool(sub.stripe_subscription_id) and sub.status not in (
@@ -248,6 +259,10 @@ def invoice_mirror(*, firm: Firm, invoice: Any) -> BillingInvoice:
             "currency": currency,
             "amount_due": _money(_get(invoice, "amount_due", 0), currency),
             "amount_paid": _money(_get(invoice, "amount_paid", 0), currency),
+            "discount_amount": _money(
+                sum(int(_get(entry, "amount", 0) or 0) for entry in _get(invoice, "total_discount_amounts", []) or []),
+                currency,
+            ),
             "hosted_invoice_url": _get(invoice, "hosted_invoice_url", "") or "",
             "period_start": _stamp(_get(invoice, "period_start")),
             "period_end": _stamp(_get(invoice, "period_end")),
@@ -296,8 +311,13 @@ def checkout_start(
     plan = _plan_for(plan_code=plan_code)
     seat_price = _seat_price(plan, interval)
     sub = _subscription_row(firm)
+    _refuse_if_park_billed(sub)
     if _is_live(sub):
         raise Conflict(_("The firm already has a subscription. Change its plan instead."), code="already_subscribed")
+    from .sponsorship import checkout_discounts
+
+    # A park's coupon applies from the first invoice.
+    discounts = checkout_discounts(sub=sub)
     seats = max(seats_in_use(firm=firm), 1)
     customer = _customer_ensure(firm=firm, email=actor.email)
     billing_url = _billing_url(firm, base_url)
@@ -320,6 +340,7 @@ def checkout_start(
                     "metadata": metadata,
                     "subscription_data": {"metadata": metadata},
                     "locale": _locale(firm),
+                    **({"discounts": discounts} if discounts else {}),
                 },
             )
         )
@@ -338,11 +359,16 @@ def checkout_start(
                 "days_until_due": customer.days_until_due,
                 "payment_settings": {"payment_method_types": INVOICE_PAYMENT_METHODS},
                 "metadata": metadata,
+                **({"discounts": discounts} if discounts else {}),
             },
         ),
         options={"idempotency_key": f"parksuite-invoice-subscription-{firm.pk}-{sub.pk}-{plan.code}-{interval}"},
     )
     subscription_mirror(sub=sub, stripe_sub=created)
+    if discounts:
+        from .sponsorship import defer_coupon_sync
+
+        defer_coupon_sync(firm.pk)
     audit_record(
         action="billing.invoice_subscription_started", actor=actor, object_type="billing.plan", object_id=plan.code
     )
@@ -367,6 +393,8 @@ def portal_start(*, actor: Any, firm: Firm, base_url: str | None = None) -> str:
 
 def _live_subscription(firm: Firm) -> Subscription:
     sub = Subscription.objects.select_for_update().select_related("plan", "firm").filter(firm=firm).first()
+    if sub is not None:
+        _refuse_if_park_billed(sub)
     if sub is None or not _is_live(sub):
         raise Conflict(_("The firm has no paid subscription yet. Choose a plan first."), code="no_subscription")
     return sub

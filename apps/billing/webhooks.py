@@ -19,7 +19,16 @@ from django_tenants.utils import schema_context
 
 from tenants.models import Firm
 
-from .models import BillingCustomer, Plan, StripeEvent, Subscription
+from .models import (
+    BillingCustomer,
+    ParkBillingCustomer,
+    ParkSponsorship,
+    Plan,
+    SponsoredFirm,
+    SponsorshipMode,
+    StripeEvent,
+    Subscription,
+)
 from .services import _get, _id, _stamp, invoice_mirror, subscription_mirror
 from .stripe_client import stripe_client
 
@@ -130,6 +139,17 @@ def _locked_row(firm: Firm) -> Subscription:
 
 def _refresh_subscription(*, firm: Firm, subscription_id: str, event: StripeEvent) -> Subscription | None:
     sub = _locked_row(firm)
+    if sub.sponsorship_mode == SponsorshipMode.PARK_BILLED or _replaced_by_sponsorship(subscription_id):
+        # The park pays for the firm: news of a subscription of the firm's own (cancelled when
+        # the park took over) must not replace what the park sponsors.
+        logger.info(
+            "firm %s: event %s is about subscription %s, which a park sponsorship replaced: ignored",
+            firm.slug,
+            event.event_id,
+            subscription_id,
+            extra={"schema": firm.schema_name},
+        )
+        return None
     if sub.stripe_subscription_id and sub.stripe_subscription_id != subscription_id and _is_running(sub):
         # Another subscription of the firm still runs: an old one's news must not replace it.
         logger.warning(
@@ -154,6 +174,36 @@ def _refresh_subscription(*, firm: Firm, subscription_id: str, event: StripeEven
     return subscription_mirror(sub=sub, stripe_sub=fresh, event_created=event.created)
 
 
+def _replaced_by_sponsorship(subscription_id: str) -> bool:
+    return bool(subscription_id) and SponsoredFirm.objects.filter(replaced_subscription_id=subscription_id).exists()
+
+
+def _park_sponsorship_for(*, subscription_id: str, metadata: Any) -> ParkSponsorship | None:
+    """The park sponsorship a Stripe subscription bills (park_billed), if it is one."""
+    if subscription_id:
+        found = ParkSponsorship.objects.filter(stripe_subscription_id=subscription_id).first()
+        if found is not None:
+            return found
+    marked = str(_get(metadata, "parksuite_sponsorship", "") or "")
+    return ParkSponsorship.objects.filter(pk=int(marked)).first() if marked.isdigit() else None
+
+
+def _on_park_subscription(event: StripeEvent, sponsorship: ParkSponsorship, subscription_id: str) -> None:
+    """The park's own subscription changed (status, period, seats): mirror it on the sponsorship.
+    The firms it covers keep their access whatever the park's payment state; operators follow
+    up on an unpaid park invoice."""
+    from .sponsorship import park_subscription_mirror
+
+    locked = ParkSponsorship.objects.select_for_update().select_related("plan").get(pk=sponsorship.pk)
+    if locked.stripe_subscription_id and locked.stripe_subscription_id != subscription_id:
+        logger.warning("park sponsorship %s: event %s about another subscription: ignored", locked.pk, event.event_id)
+        return
+    if locked.last_event_at is not None and event.created < locked.last_event_at:
+        return
+    fresh = stripe_client().v1.subscriptions.retrieve(subscription_id)
+    park_subscription_mirror(sponsorship=locked, stripe_sub=fresh, event_created=event.created)
+
+
 def _is_running(sub: Subscription) -> bool:
     return sub.status not in (
         Subscription.Status.CANCELED,
@@ -164,6 +214,10 @@ def _is_running(sub: Subscription) -> bool:
 
 def _on_subscription(event: StripeEvent, obj: Any) -> None:
     subscription_id = _id(obj)
+    sponsorship = _park_sponsorship_for(subscription_id=subscription_id, metadata=_get(obj, "metadata"))
+    if sponsorship is not None:
+        _on_park_subscription(event, sponsorship, subscription_id)
+        return
     firm = _firm_for(
         subscription_id=subscription_id, customer_id=_id(_get(obj, "customer")), metadata=_get(obj, "metadata")
     )
@@ -182,6 +236,9 @@ def _on_checkout_completed(event: StripeEvent, obj: Any) -> None:
         logger.warning("Stripe event %s: checkout without a firm or subscription", event.event_id)
         return
     sub = _locked_row(firm)
+    if sub.sponsorship_mode == SponsorshipMode.PARK_BILLED:
+        _checkout_after_park_took_over(firm, subscription_id)
+        return
     if sub.stripe_subscription_id != subscription_id:
         sub.stripe_subscription_id = subscription_id
         # A new subscription starts its own event history.
@@ -194,6 +251,40 @@ def _on_checkout_completed(event: StripeEvent, obj: Any) -> None:
         extra={"schema": firm.schema_name},
     )
     _refresh_subscription(firm=firm, subscription_id=subscription_id, event=event)
+    if sub.sponsorship_mode == SponsorshipMode.COUPON:
+        from .sponsorship import defer_coupon_sync
+
+        # The coupon went with the checkout; the job notes it (or puts it on if it did not).
+        defer_coupon_sync(firm.pk)
+
+
+def _checkout_after_park_took_over(firm: Firm, subscription_id: str) -> None:
+    """A checkout started before the firm's park began paying for it was completed after: the
+    park pays, so that subscription is cancelled like any the firm had (by the park's job)."""
+    from .sponsorship import defer_park_sync
+
+    row = SponsoredFirm.objects.select_for_update().filter(firm=firm, ended_at__isnull=True).first()
+    if row is None:
+        return
+    if row.replaced_subscription_id and row.replaced_subscription_id != subscription_id:
+        logger.warning(
+            "firm %s: checkout subscription %s while the park pays and %s is being cancelled: left to operators",
+            firm.slug,
+            subscription_id,
+            row.replaced_subscription_id,
+            extra={"schema": firm.schema_name},
+        )
+        return
+    row.replaced_subscription_id = subscription_id
+    row.replaced_cancelled_at = None
+    row.save(update_fields=["replaced_subscription_id", "replaced_cancelled_at"])
+    defer_park_sync(row.sponsorship_id)
+    logger.info(
+        "firm %s completed a checkout while its park pays: subscription %s will be cancelled",
+        firm.slug,
+        subscription_id,
+        extra={"schema": firm.schema_name},
+    )
 
 
 def _invoice_subscription_id(invoice: Any) -> str:
@@ -206,6 +297,11 @@ def _on_invoice(event: StripeEvent, obj: Any) -> None:
         subscription_id=_invoice_subscription_id(obj), customer_id=_id(_get(obj, "customer")), metadata=None
     )
     if firm is None:
+        if ParkBillingCustomer.objects.filter(stripe_customer_id=_id(_get(obj, "customer"))).exists():
+            # A park's sponsorship invoice: Stripe collects it; the park's figures come from the
+            # sponsorship ledger, so there is nothing to mirror.
+            logger.info("Stripe event %s: park invoice %s", event.event_id, _id(obj))
+            return
         logger.warning("Stripe event %s: no firm for invoice %s", event.event_id, _id(obj))
         return
     client = stripe_client()
@@ -214,6 +310,10 @@ def _on_invoice(event: StripeEvent, obj: Any) -> None:
     subscription_id = _invoice_subscription_id(invoice)
     if event.type in ("invoice.payment_failed", "invoice.overdue"):
         sub = Subscription.objects.select_for_update().filter(firm=firm).first()
+        if sub is not None and (
+            sub.sponsorship_mode == SponsorshipMode.PARK_BILLED or _replaced_by_sponsorship(subscription_id)
+        ):
+            sub = None  # the park pays for the firm: an old subscription's failure is no dunning
         stale = sub is not None and sub.last_event_at is not None and event.created < sub.last_event_at
         # Only news that is still true counts: a late failure of an invoice paid since is history.
         if sub is not None and row.status == "open" and not stale:

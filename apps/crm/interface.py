@@ -84,3 +84,76 @@ def won_deal_get(*, actor: Any, opportunity_id: int) -> WonDeal | None:
             if line.quantity
         )
     return WonDeal(deal.pk, deal.name, deal.amount, _brief(deal.account), lines)
+
+
+def is_sales_manager(user: Any) -> bool:
+    """Whether the person manages a sales team in the CRM of the schema we are in."""
+    from .models import SalesRole
+
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and SalesRole.objects.filter(user_id=user.pk, role=SalesRole.Role.MANAGER).exists()
+    )
+
+
+PLATFORM_ORIGIN_PREFIX = "park-collab-"
+
+
+def lead_create_from_platform(
+    *,
+    origin_ref: str,
+    name: str,
+    company: str = "",
+    email: str = "",
+    mobile: str = "",
+    source: str = "",
+    notes: str = "",
+) -> int:
+    """A lead the platform makes (a park collaboration request) in the public pool (公海) of the
+    firm whose schema we are in; the id of the lead. The same ``origin_ref`` always gives the same
+    lead, so a retried job never makes a second one. A mobile or email that is not valid is left
+    out (the notes still carry what was sent)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+    from django.db import IntegrityError, connection, transaction
+    from django.utils import timezone
+
+    from apps.audit.services import audit_record
+    from core.errors import ValidationFailed
+
+    from .models import Lead
+    from .services import normalize_mobile
+
+    if getattr(connection, "schema_name", "public") == "public" or not origin_ref:
+        raise RuntimeError("lead_create_from_platform runs inside a firm's schema, with an origin")
+    existing = Lead.objects.filter(origin_ref=origin_ref).values_list("pk", flat=True).first()
+    if existing is not None:
+        return existing
+    try:
+        mobile = normalize_mobile(mobile)
+    except ValidationFailed:
+        mobile = ""
+    email = (email or "").strip().lower()[:254]
+    try:
+        if email:
+            validate_email(email)
+    except DjangoValidationError:
+        email = ""
+    lead = Lead(
+        name=" ".join((name or "").split())[:100] or (company or "")[:100] or "—",
+        company=(company or "").strip()[:200],
+        mobile=mobile,
+        email=email,
+        source=(source or "").strip()[:60],
+        notes=(notes or "").strip()[:5000],
+        origin_ref=origin_ref[:64],
+        last_activity_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        # Another run of the same job made it a moment ago: that one is the lead.
+        return int(Lead.objects.filter(origin_ref=origin_ref).values_list("pk", flat=True).get())
+    audit_record(action="crm.lead_created_by_platform", obj=lead, origin=origin_ref)
+    return int(lead.pk)

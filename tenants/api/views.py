@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from apps.parks.onboarding import signup_park_status
 from core.api import EmailRateThrottle
 
 from ..selectors import signup_get, signup_status
@@ -23,7 +24,10 @@ class SignupThrottle(AnonRateThrottle):
 
 
 class SignupCreateApi(APIView):
-    """Sign a firm up. Answers at once with a URL to follow its provisioning."""
+    """Sign a firm up. Answers at once with a URL to follow its provisioning.
+
+    With ``invitation`` (a park's invitation token) the firm is in that park at once; with ``park``
+    it asks to join and waits for the park's approval (``park_status`` says which)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
@@ -43,10 +47,20 @@ class SignupCreateApi(APIView):
                 password=data["password"],
                 language=data["language"],
                 park_id=data.get("park"),
-            )
+            ),
+            invitation_token=data.get("invitation", ""),
         )
         status_url = request.build_absolute_uri(reverse("api:signup-status", args=[record.id]))
-        body = SignupCreatedSerializer({"id": record.id, "status": record.firm.status, "status_url": status_url})
+        park = signup_park_status(firm=record.firm)
+        body = SignupCreatedSerializer(
+            {
+                "id": record.id,
+                "status": record.firm.status,
+                "status_url": status_url,
+                "park_status": park.state,
+                "park_name": park.park_name,
+            }
+        )
         return Response(body.data, status=status.HTTP_201_CREATED, headers={"Location": status_url})
 
 
@@ -60,5 +74,13 @@ class SignupStatusApi(APIView):
     def get(self, request: Request, signup_id: uuid.UUID) -> Response:
         record = signup_get(signup_id=signup_id)
         current = signup_status(signup=record, request=request)
-        body = {"id": record.id, "status": current.status, "firm_url": current.firm_url, "login_url": current.login_url}
+        park = signup_park_status(firm=record.firm)
+        body = {
+            "id": record.id,
+            "status": current.status,
+            "firm_url": current.firm_url,
+            "login_url": current.login_url,
+            "park_status": park.state,
+            "park_name": park.park_name,
+        }
         return Response(SignupStatusSerializer(body).data)

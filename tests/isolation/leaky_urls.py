@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, schema_exists
 
 from config.urls_tenant import urlpatterns as tenant_urlpatterns
 
@@ -20,6 +20,8 @@ def everyones_accounts(request: HttpRequest, **kwargs: Any) -> JsonResponse:
 
     names: list[str] = []
     for firm in Firm.objects.exclude(schema_name="public"):
+        if not schema_exists(firm.schema_name):  # a sweep's stand-in firm (public rows only)
+            continue
         with schema_context(firm.schema_name):
             names += list(Account.objects.values_list("name", flat=True))
     return JsonResponse({"accounts": names})

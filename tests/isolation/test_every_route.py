@@ -22,7 +22,15 @@ from apps.finance.services import EntryLine
 from tenants.models import Firm
 from tests.hr.conftest import hire
 
-from . import billing_data, sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data
+from . import (
+    billing_data,
+    parks_directory_data,
+    parks_notices_data,
+    sc_catalogue_data,
+    sc_purchasing_data,
+    sc_sales_data,
+    sc_stock_data,
+)
 from .sweep import MARKER, fingerprint, leaks, routes, uncovered
 
 DAY = date(2026, 11, 5)
@@ -175,10 +183,33 @@ def _hr_and_accounts_data(firm: Firm) -> dict[str, Any]:
         }
 
 
+def firm_public_rows(firm: Firm) -> dict[str, list[dict[str, Any]]]:
+    """Firm A's rows in the public schema that firm hosts write: park membership and requests,
+    directory profile, collaboration requests either way, service requests, reads and blocks."""
+    from django.db.models import Q
+
+    from apps.parks import models as parks
+
+    def rows(queryset: Any) -> list[dict[str, Any]]:
+        return list(queryset.order_by("pk").values())
+
+    return {
+        "firm": rows(Firm.objects.filter(pk=firm.pk)),
+        "join_requests": rows(parks.ParkJoinRequest.objects.filter(firm=firm)),
+        "profile": rows(parks.DirectoryProfile.objects.filter(firm=firm)),
+        "collaboration": rows(parks.CollaborationRequest.objects.filter(Q(sender=firm) | Q(recipient=firm))),
+        "service_requests": rows(parks.ServiceRequest.objects.filter(firm=firm)),
+        "service_messages": rows(parks.ServiceRequestMessage.objects.filter(request__firm=firm)),
+        "reads": rows(parks.NoticeRead.objects.filter(firm=firm)),
+        "blocks": rows(parks.FirmBlock.objects.filter(Q(blocker=firm) | Q(blocked=firm))),
+    }
+
+
 @pytest.fixture
 def firm_a_ids(firm_a: Firm) -> dict[str, Any]:
     ids = {**_finance_data(firm_a), **_crm_data(firm_a), **_hr_and_accounts_data(firm_a)}
-    for module in (sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data, billing_data):
+    data_modules = (sc_catalogue_data, sc_purchasing_data, sc_sales_data, sc_stock_data, billing_data)
+    for module in (*data_modules, parks_notices_data, parks_directory_data):
         ids.update(module.data(firm_a))
     # Two apps name their document parameter the same: the sweep tries the finance one.
     ids.pop("crm_attachment_id")
@@ -195,11 +226,13 @@ def test_every_route_is_covered_and_none_shows_or_changes_firm_a_data_at_firm_b(
     print(f"isolation sweep: {len(swept)} of {len(every)} firm routes, excluded: {EXCLUDED}")  # noqa: T201
     assert uncovered(swept, firm_a_ids) == []
     before = fingerprint(firm_a.schema_name)
+    public_before = firm_public_rows(firm_a)
 
     problems = leaks(owner_b_client, swept, firm_a_ids)
 
     assert problems == []
     assert fingerprint(firm_a.schema_name) == before
+    assert firm_public_rows(firm_a) == public_before  # its park rows: requests, profile, reads, blocks
     assert owner_b_client.get("/").status_code == 200  # firm B stayed signed in throughout
 
 
@@ -235,7 +268,7 @@ def test_a_signed_in_park_admin_reaches_no_firm_data(firm_a: Firm, firm_a_ids: d
     public.get("/settings/two-factor/")
     code = twofactor.totp(public.session["two_factor_new_secret"], int(time.time() // 30))
     assert public.post("/settings/two-factor/", {"action": "enable", "code": code}).status_code == 200
-    assert public.get("/home/").status_code == 200  # signed in on the public host, second factor done
+    assert public.get("/park/").status_code == 200  # signed in on the public host, second factor done
     replayed = Client(HTTP_HOST=firm_a.host)
     replayed.cookies = public.cookies
     swept = [route for route in routes() if route not in EXCLUDED]

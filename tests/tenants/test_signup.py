@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from apps.parks.models import Park
+from apps.parks.models import Park, ParkJoinRequest
 from tenants.models import Domain, Firm, Signup
 
 GOOD: dict[str, Any] = {
@@ -21,8 +21,14 @@ GOOD: dict[str, Any] = {
 }
 
 
-def _counts() -> tuple[int, int, int, int]:
-    return (Firm.objects.count(), Domain.objects.count(), Signup.objects.count(), ProcrastinateJob.objects.count())
+def _counts() -> tuple[int, int, int, int, int]:
+    return (
+        Firm.objects.count(),
+        Domain.objects.count(),
+        Signup.objects.count(),
+        ProcrastinateJob.objects.count(),
+        ParkJoinRequest.objects.count(),
+    )
 
 
 def _api_signup(client: Client, **changes: Any) -> Any:
@@ -140,13 +146,45 @@ def test_wrong_json_type_and_malformed_body_are_clear_errors(public_client: Clie
 
 
 @pytest.mark.django_db
-def test_signup_binds_the_chosen_park(public_client: Client) -> None:
+def test_signup_choosing_a_park_waits_for_the_parks_approval(public_client: Client) -> None:
     park = Park.objects.create(name="天府软件园", name_en="Tianfu Software Park")
 
     response = _api_signup(public_client, park=park.pk)
 
     assert response.status_code == 201
-    assert Firm.objects.get(slug=GOOD["slug"]).park == park
+    assert response.json()["park_status"] == "pending"
+    assert response.json()["park_name"] == park.name
+    firm = Firm.objects.get(slug=GOOD["slug"])
+    assert firm.park is None
+    assert firm.park_joined_at is None
+    join_request = ParkJoinRequest.objects.get(firm=firm)
+    assert join_request.park == park
+    assert join_request.status == ParkJoinRequest.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_signup_without_a_park_asks_no_park(public_client: Client) -> None:
+    response = _api_signup(public_client)
+
+    assert response.json()["park_status"] == "none"
+    assert not ParkJoinRequest.objects.exists()
+    assert Firm.objects.get(slug=GOOD["slug"]).park is None
+
+
+@pytest.mark.django_db
+def test_progress_page_says_the_park_must_approve(public_client: Client) -> None:
+    park = Park.objects.create(name="天府软件园", name_en="Tianfu Software Park")
+    client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en")
+
+    response = client.post("/signup/", {**GOOD, "park": park.pk, "language": "en"})
+
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert 'data-park-status="pending"' in html
+    assert "天府软件园 must approve your request to join the park" in html
+    status = client.get(f"/api/v1/signup/{Signup.objects.get(owner_email=GOOD['email']).id}/").json()
+    assert status["park_status"] == "pending"
 
 
 @pytest.mark.django_db

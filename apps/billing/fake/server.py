@@ -19,7 +19,73 @@ from typing import Any
 from .pages import checkout_page, invoice_page, message_page, portal_page
 from .state import API_VERSION, Json, StripeError, StripeState, as_list, missing
 
-Route = tuple[str, re.Pattern[str], Callable[["StripeFake", Json, re.Match[str]], Json]]
+Handler = Callable[["StripeFake", Json, re.Match[str]], Json]
+# Method, path, handler and the top-level parameters the endpoint accepts (None: not checked,
+# the fake's own control endpoints). ``expand`` is accepted everywhere.
+Route = tuple[str, re.Pattern[str], Handler, frozenset[str] | None]
+
+# What Stripe accepts (of what the fake models) on the endpoints ParkSuite uses; anything else
+# is answered as the real API does: 400 ``parameter_unknown``, so a typo cannot pass offline.
+LIST_PARAMS = frozenset({"limit", "starting_after", "ending_before"})
+PARAMS: dict[str, frozenset[str]] = {
+    "customer_create": frozenset({"email", "name", "description", "phone", "metadata", "preferred_locales"}),
+    "customer_update": frozenset({"email", "name", "description", "phone", "metadata", "preferred_locales"}),
+    "checkout_session_create": frozenset(
+        {
+            "mode",
+            "customer",
+            "customer_email",
+            "client_reference_id",
+            "line_items",
+            "success_url",
+            "cancel_url",
+            "metadata",
+            "subscription_data",
+            "locale",
+            "discounts",
+            "payment_method_types",
+        }
+    ),
+    "portal_session_create": frozenset({"customer", "return_url", "locale", "configuration"}),
+    "subscription_list": LIST_PARAMS | {"customer", "price", "status"},
+    "subscription_create": frozenset(
+        {
+            "customer",
+            "items",
+            "collection_method",
+            "days_until_due",
+            "payment_settings",
+            "metadata",
+            "description",
+            "discounts",
+            "trial_period_days",
+            "proration_behavior",
+        }
+    ),
+    "subscription_update": frozenset(
+        {
+            "items",
+            "proration_behavior",
+            "cancel_at_period_end",
+            "collection_method",
+            "days_until_due",
+            "metadata",
+            "description",
+            "payment_settings",
+            "trial_end",
+            "discounts",
+        }
+    ),
+    "subscription_cancel": frozenset({"prorate", "invoice_now", "cancellation_details"}),
+    "item_update": frozenset({"quantity", "price", "proration_behavior", "metadata"}),
+    "invoice_list": LIST_PARAMS | {"customer", "subscription", "status"},
+    "invoice_pay": frozenset({"paid_out_of_band"}),
+    "meter_event_create": frozenset({"event_name", "payload", "identifier", "timestamp"}),
+    "coupon_create": frozenset(
+        {"id", "percent_off", "amount_off", "currency", "duration", "duration_in_months", "metadata", "name"}
+    ),
+    "retrieve": frozenset(),
+}
 
 
 def parse_form(raw: str) -> Json:
@@ -69,6 +135,15 @@ def _expand_path(fake: StripeFake, node: Any, parts: list[str]) -> None:
     if not rest and isinstance(node[head], str):
         with contextlib.suppress(StripeError):
             node[head] = fake.get(node[head])
+        return
+    if not rest and isinstance(node[head], list):  # a list of ids (a subscription's discounts)
+        expanded = []
+        for element in node[head]:
+            if isinstance(element, str):
+                with contextlib.suppress(StripeError):
+                    element = fake.get(element)
+            expanded.append(element)
+        node[head] = expanded
         return
     _expand_path(fake, node[head], rest)
 
@@ -121,35 +196,59 @@ class StripeFake(StripeState):
     # ----------------------------------------------------------------- API routes
 
     def _routes(self) -> list[Route]:
-        def r(method: str, pattern: str, handler: Callable[[StripeFake, Json, re.Match[str]], Json]) -> Route:
-            return (method, re.compile(f"^{pattern}$"), handler)
+        def r(method: str, pattern: str, handler: Handler, params: str | None = None) -> Route:
+            accepted = PARAMS[params] if params is not None else None
+            return (method, re.compile(f"^{pattern}$"), handler, accepted)
 
         ident = r"([A-Za-z0-9_]+)"
         return [
-            r("POST", "/v1/customers", lambda f, p, m: f.customer_create(p)),
-            r("GET", f"/v1/customers/{ident}", lambda f, p, m: f.customer_retrieve(m[1])),
-            r("POST", f"/v1/customers/{ident}", lambda f, p, m: f.customer_update(m[1], p)),
-            r("POST", "/v1/checkout/sessions", lambda f, p, m: f.checkout_session_create(p)),
+            r("POST", "/v1/customers", lambda f, p, m: f.customer_create(p), "customer_create"),
+            r("GET", f"/v1/customers/{ident}", lambda f, p, m: f.customer_retrieve(m[1]), "retrieve"),
+            r("POST", f"/v1/customers/{ident}", lambda f, p, m: f.customer_update(m[1], p), "customer_update"),
+            r("POST", "/v1/checkout/sessions", lambda f, p, m: f.checkout_session_create(p), "checkout_session_create"),
             r(
                 "GET",
                 f"/v1/checkout/sessions/{ident}",
                 lambda f, p, m: f.checkout_session_retrieve(
                     m[1], with_line_items="line_items" in as_list(p.get("expand"))
                 ),
+                "retrieve",
             ),
-            r("POST", "/v1/billing_portal/sessions", lambda f, p, m: f.portal_session_create(p)),
-            r("GET", "/v1/subscriptions", lambda f, p, m: f.subscription_list(p)),
-            r("POST", "/v1/subscriptions", lambda f, p, m: f.subscription_create(p)),
-            r("GET", f"/v1/subscriptions/{ident}", lambda f, p, m: f.subscription_retrieve(m[1])),
-            r("POST", f"/v1/subscriptions/{ident}", lambda f, p, m: f.subscription_update(m[1], p)),
-            r("DELETE", f"/v1/subscriptions/{ident}", lambda f, p, m: f.subscription_cancel(m[1])),
-            r("GET", f"/v1/subscription_items/{ident}", lambda f, p, m: f.item_retrieve(m[1])),
-            r("POST", f"/v1/subscription_items/{ident}", lambda f, p, m: f.item_update(m[1], p)),
-            r("GET", "/v1/invoices", lambda f, p, m: f.invoice_list(p)),
-            r("GET", f"/v1/invoices/{ident}", lambda f, p, m: f.invoice_retrieve(m[1])),
-            r("POST", f"/v1/invoices/{ident}/pay", lambda f, p, m: f.invoice_pay(m[1])),
-            r("POST", "/v1/billing/meter_events", lambda f, p, m: f.meter_event_create(p)),
-            r("GET", f"/v1/prices/{ident}", lambda f, p, m: f.get(m[1]) if m[1] in f.prices else _no_price(m[1])),
+            r(
+                "POST",
+                "/v1/billing_portal/sessions",
+                lambda f, p, m: f.portal_session_create(p),
+                "portal_session_create",
+            ),
+            r("GET", "/v1/subscriptions", lambda f, p, m: f.subscription_list(p), "subscription_list"),
+            r("POST", "/v1/subscriptions", lambda f, p, m: f.subscription_create(p), "subscription_create"),
+            r("GET", f"/v1/subscriptions/{ident}", lambda f, p, m: f.subscription_retrieve(m[1]), "retrieve"),
+            r(
+                "POST",
+                f"/v1/subscriptions/{ident}",
+                lambda f, p, m: f.subscription_update(m[1], p),
+                "subscription_update",
+            ),
+            r(
+                "DELETE",
+                f"/v1/subscriptions/{ident}",
+                lambda f, p, m: f.subscription_cancel(m[1], p),
+                "subscription_cancel",
+            ),
+            r("GET", f"/v1/subscription_items/{ident}", lambda f, p, m: f.item_retrieve(m[1]), "retrieve"),
+            r("POST", f"/v1/subscription_items/{ident}", lambda f, p, m: f.item_update(m[1], p), "item_update"),
+            r("GET", "/v1/invoices", lambda f, p, m: f.invoice_list(p), "invoice_list"),
+            r("GET", f"/v1/invoices/{ident}", lambda f, p, m: f.invoice_retrieve(m[1]), "retrieve"),
+            r("POST", f"/v1/invoices/{ident}/pay", lambda f, p, m: f.invoice_pay(m[1]), "invoice_pay"),
+            r("POST", "/v1/billing/meter_events", lambda f, p, m: f.meter_event_create(p), "meter_event_create"),
+            r("POST", "/v1/coupons", lambda f, p, m: f.coupon_create(p), "coupon_create"),
+            r("GET", f"/v1/coupons/{ident}", lambda f, p, m: f.coupon_retrieve(m[1]), "retrieve"),
+            r(
+                "GET",
+                f"/v1/prices/{ident}",
+                lambda f, p, m: f.get(m[1]) if m[1] in f.prices else _no_price(m[1]),
+                "retrieve",
+            ),
             # Control endpoints (not Stripe's): tests and the demo drive the fake with these.
             r("GET", "/_fake/state", lambda f, p, m: f.summary()),
             r("POST", "/_fake/reset", _control_reset),
@@ -187,9 +286,15 @@ class StripeFake(StripeState):
         ]
 
     def api(self, method: str, path: str, params: Json) -> Json:
-        for route_method, pattern, handler in self.routes:
+        for route_method, pattern, handler, accepted in self.routes:
             match = pattern.match(path)
             if match and route_method == method:
+                if accepted is not None:
+                    unknown = sorted(set(params) - accepted - {"expand"})
+                    if unknown:
+                        raise StripeError(
+                            400, f"Received unknown parameter: {unknown[0]}", code="parameter_unknown", param=unknown[0]
+                        )
                 result = handler(self, params, match)
                 if result.get("object") == "checkout.session" and _wants(params, "line_items"):
                     result = self.checkout_session_retrieve(result["id"], with_line_items=True)

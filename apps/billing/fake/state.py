@@ -162,6 +162,8 @@ class StripeState:
             self.subscriptions: dict[str, Json] = {}
             self.items: dict[str, Json] = {}
             self.invoices: dict[str, Json] = {}
+            self.coupons: dict[str, Json] = {}
+            self.discounts: dict[str, Json] = {}
             self.meter_events: dict[str, Json] = {}  # by identifier
             self.event_log: list[Json] = []
             self.events_by_id: dict[str, Json] = {}
@@ -230,6 +232,8 @@ class StripeState:
                 (self.subscriptions, self.render_subscription),
                 (self.items, self.render_item),
                 (self.invoices, self.render_invoice),
+                (self.coupons, copy.deepcopy),
+                (self.discounts, copy.deepcopy),
                 (self.events_by_id, copy.deepcopy),
             ):
                 if obj_id in table:
@@ -348,6 +352,25 @@ class StripeState:
             made[plan.code] = ids
         return made
 
+    def coupons_sync(self, *, percent_off: int = 20) -> list[str]:
+        """Register the coupon of every coupon-mode park sponsorship that names one (the demo: a
+        made-up ``percent_off`` forever, since the real coupon lives in the operator's Stripe)."""
+        from apps.billing.models import ParkSponsorship
+
+        made = []
+        for coupon_id in (
+            ParkSponsorship.objects.filter(mode=ParkSponsorship.Mode.COUPON)
+            .exclude(stripe_coupon_id="")
+            .values_list("stripe_coupon_id", flat=True)
+            .distinct()
+        ):
+            with self.lock:
+                if coupon_id in self.coupons:
+                    continue
+            self.coupon_create({"id": coupon_id, "percent_off": str(percent_off), "duration": "forever"})
+            made.append(coupon_id)
+        return made
+
     def _price(self, price_id: Any, param: str) -> Json:
         if not isinstance(price_id, str) or price_id not in self.prices:
             raise missing("price", str(price_id), param=param, status=400)
@@ -356,6 +379,128 @@ class StripeState:
     @staticmethod
     def _is_metered(price: Json) -> bool:
         return bool(price["recurring"]["usage_type"] == "metered")
+
+    # ----------------------------------------------------------------- coupons and discounts
+
+    def coupon_create(self, params: Json) -> Json:
+        """POST /v1/coupons (and tests): ``percent_off`` or ``amount_off`` (fen, with ``currency``),
+        ``duration`` once, repeating or forever; an ``id`` of one's choice (a park's coupon code)."""
+        with self.lock:
+            percent, amount = params.get("percent_off"), params.get("amount_off")
+            if (percent in (None, "")) == (amount in (None, "")):
+                raise bad_param("Exactly one of percent_off or amount_off is required.", "percent_off")
+            coupon_id = str(params.get("id") or secrets.token_hex(4).upper())
+            if coupon_id in self.coupons:
+                raise StripeError(400, "Coupon already exists.", code="resource_already_exists", param="id")
+            duration = params.get("duration") or "once"
+            if duration not in ("once", "repeating", "forever"):
+                raise bad_param(f"Invalid duration: {duration}", "duration")
+            percent_off = None
+            if percent not in (None, ""):
+                percent_off = float(Decimal(str(percent)))
+                if not 0 < percent_off <= 100:
+                    raise bad_param("percent_off must be greater than 0 and at most 100.", "percent_off")
+            amount_off = as_int(amount, "amount_off") if amount not in (None, "") else None
+            if amount_off is not None and not params.get("currency"):
+                raise bad_param("currency is required with amount_off.", "currency", code="parameter_missing")
+            coupon: Json = {
+                "id": coupon_id,
+                "object": "coupon",
+                "amount_off": amount_off,
+                "created": self.now(),
+                "currency": str(params["currency"]).lower() if amount_off is not None else None,
+                "duration": duration,
+                "duration_in_months": (
+                    as_int(params.get("duration_in_months"), "duration_in_months") if duration == "repeating" else None
+                ),
+                "livemode": False,
+                "metadata": as_metadata(params.get("metadata")),
+                "name": params.get("name") or None,
+                "percent_off": percent_off,
+                "times_redeemed": 0,
+                "valid": True,
+            }
+            self.coupons[coupon_id] = coupon
+            return copy.deepcopy(coupon)
+
+    def coupon_retrieve(self, coupon_id: str) -> Json:
+        with self.lock:
+            if coupon_id not in self.coupons:
+                raise missing("coupon", coupon_id)
+            return copy.deepcopy(self.coupons[coupon_id])
+
+    def _discounts_parse(self, value: Any, param: str) -> list[str | Json]:
+        """A ``discounts`` parameter: "" clears; else a list of ``{coupon}`` (a new discount) or
+        ``{discount}`` (keep an existing one). Returns kept discount ids and coupons to redeem."""
+        if value in ("", None):
+            return []
+        wanted: list[str | Json] = []
+        for index, entry in enumerate(as_list(value)):
+            if not isinstance(entry, dict):
+                raise bad_param("Invalid hash", f"{param}[{index}]", code="parameter_invalid_hash")
+            if entry.get("coupon"):
+                coupon_id = str(entry["coupon"])
+                if coupon_id not in self.coupons or not self.coupons[coupon_id]["valid"]:
+                    raise missing("coupon", coupon_id, param=f"{param}[{index}][coupon]", status=400)
+                wanted.append(self.coupons[coupon_id])
+            elif entry.get("discount"):
+                discount_id = str(entry["discount"])
+                if discount_id not in self.discounts:
+                    raise missing("discount", discount_id, param=f"{param}[{index}][discount]", status=400)
+                wanted.append(discount_id)
+            else:
+                raise bad_param("Pass a coupon or a discount.", f"{param}[{index}]", code="parameter_missing")
+        return wanted
+
+    def _discounts_set(self, sub: Json, wanted: list[str | Json]) -> None:
+        """Replace the subscription's discounts (Stripe: a populated array overwrites them)."""
+        kept: list[str] = []
+        for entry in wanted:
+            if isinstance(entry, str):
+                if self.discounts[entry]["subscription"] == sub["id"] and entry not in kept:
+                    kept.append(entry)
+                continue
+            coupon = entry
+            if any(self.discounts[d]["coupon"]["id"] == coupon["id"] for d in kept):
+                continue  # the coupon is on the subscription already
+            discount_id = new_id("di")
+            coupon["times_redeemed"] += 1
+            self.discounts[discount_id] = {
+                "id": discount_id,
+                "object": "discount",
+                "checkout_session": None,
+                "coupon": copy.deepcopy(coupon),
+                "customer": sub["customer"],
+                "end": None,
+                "invoice": None,
+                "invoice_item": None,
+                "promotion_code": None,
+                "start": self.now(),
+                "subscription": sub["id"],
+                "subscription_item": None,
+            }
+            kept.append(discount_id)
+        sub["discounts"] = kept
+
+    def subscription_coupons(self, sub_id: str) -> list[str]:
+        """The coupon ids on a subscription (tests)."""
+        with self.lock:
+            return [self.discounts[d]["coupon"]["id"] for d in self._subscription(sub_id)["discounts"]]
+
+    def _discount_amounts(self, sub: Json, subtotal: int) -> list[Json]:
+        """What each discount takes off an invoice of ``subtotal`` fen, in order."""
+        amounts: list[Json] = []
+        remaining = subtotal
+        for discount_id in sub.get("discounts") or []:
+            coupon = self.discounts[discount_id]["coupon"]
+            if coupon["percent_off"] is not None:
+                share = Decimal(remaining) * Decimal(str(coupon["percent_off"])) / 100
+                off = int(share.quantize(Decimal(1), ROUND_HALF_UP))
+            else:
+                off = min(int(coupon["amount_off"] or 0), remaining)
+            remaining -= off
+            amounts.append({"amount": off, "discount": discount_id})
+        return amounts
 
     # ----------------------------------------------------------------- rendering
 
@@ -689,6 +834,11 @@ class StripeState:
                     raise bad_param("Quantity must be at least 1.", f"line_items[{index}][quantity]")
                 line_items.append({"price": price["id"], "quantity": count})
                 amount_total += (price["unit_amount"] or 0) * count
+            coupons = [
+                entry["id"]
+                for entry in self._discounts_parse(params.get("discounts"), "discounts")
+                if isinstance(entry, dict)
+            ]
             subscription_data = params.get("subscription_data") or {}
             trial_days = subscription_data.get("trial_period_days")
             trial_days_int = as_int(trial_days, "subscription_data[trial_period_days]") if trial_days else None
@@ -719,6 +869,7 @@ class StripeState:
                 "ui_mode": "hosted",
                 "url": f"{self.base_url}/c/pay/{session_id}",
                 "_line_items": line_items,
+                "_coupons": coupons,
                 "_trial_days": trial_days_int,
                 "_subscription_metadata": as_metadata(subscription_data.get("metadata"), "subscription_data[metadata]"),
                 "_subscription_description": subscription_data.get("description") or None,
@@ -830,6 +981,7 @@ class StripeState:
                     code="parameter_missing",
                 )
             payment_settings = params.get("payment_settings") or {}
+            discounts = self._discounts_parse(params.get("discounts"), "discounts")
             trial = params.get("trial_period_days")
             sub = self._subscription_new(
                 customer_id=customer["id"],
@@ -841,6 +993,7 @@ class StripeState:
                 collection_method=collection,
                 days_until_due=as_int(days, "days_until_due") if days not in (None, "") else None,
             )
+            self._discounts_set(sub, discounts)
             now = self.now()
             invoice = self._invoice_create(
                 sub, billing_reason="subscription_create", period=(now, now), trial=bool(sub["trial_end"])
@@ -879,6 +1032,7 @@ class StripeState:
                 description=session["_subscription_description"],
                 payment_method_types=session["payment_method_types"],
             )
+            self._discounts_set(sub, [self.coupons[c] for c in session.get("_coupons", []) if c in self.coupons])
             now, sub_id, trial_end = self.now(), sub["id"], sub["trial_end"]
             invoice = self._invoice_create(
                 sub, billing_reason="subscription_create", period=(now, now), trial=bool(trial_end)
@@ -997,6 +1151,8 @@ class StripeState:
                 sub["metadata"] = {k: v for k, v in sub["metadata"].items() if v != ""}
             if "description" in params:
                 sub["description"] = params["description"] or None
+            if "discounts" in params:
+                self._discounts_set(sub, self._discounts_parse(params["discounts"], "discounts"))
             payment_settings = params.get("payment_settings")
             if isinstance(payment_settings, dict) and "payment_method_types" in payment_settings:
                 sub["payment_settings"]["payment_method_types"] = as_list(payment_settings["payment_method_types"])
@@ -1060,7 +1216,12 @@ class StripeState:
         if "metadata" in change:
             item["metadata"].update(as_metadata(change["metadata"], name("metadata")))
 
-    def subscription_cancel(self, sub_id: str) -> Json:
+    def subscription_cancel(self, sub_id: str, params: Json | None = None) -> Json:
+        """DELETE /v1/subscriptions/{id}: ends it now (``prorate`` and ``invoice_now`` are accepted;
+        the fake keeps no customer balance, so a proration credit is not modelled)."""
+        for flag in ("prorate", "invoice_now"):
+            if (params or {}).get(flag) not in (None, ""):
+                as_bool((params or {})[flag], flag)
         with self.lock:
             sub = self._subscription(sub_id)
             if sub["status"] in TERMINAL_STATUSES:
@@ -1134,7 +1295,9 @@ class StripeState:
                     "quantity": quantity,
                 }
             )
-        total = sum(line["amount"] for line in lines)
+        subtotal = sum(line["amount"] for line in lines)
+        discount_amounts = self._discount_amounts(sub, subtotal)
+        total = subtotal - sum(entry["amount"] for entry in discount_amounts)
         self.invoice_seq += 1
         invoice_id = new_id("in")
         send_invoice = sub["collection_method"] == "send_invoice"
@@ -1171,8 +1334,10 @@ class StripeState:
                 "paid_at": None,
                 "voided_at": None,
             },
-            "subtotal": total,
+            "discounts": [entry["discount"] for entry in discount_amounts],
+            "subtotal": subtotal,
             "total": total,
+            "total_discount_amounts": discount_amounts,
             "_subscription": sub["id"],
             "_lines": lines,
         }

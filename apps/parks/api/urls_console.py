@@ -1,5 +1,12 @@
 """Park console API (public host, /api/v1/park/): firms, dashboard figures, activity log."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import console
+
+urlpatterns = [
+    path("firms/", console.FirmListApi.as_view(), name="park-firms"),
+    path("firms/<int:firm_id>/", console.FirmDetailApi.as_view(), name="park-firm"),
+    path("dashboard/", console.DashboardApi.as_view(), name="park-dashboard"),
+    path("audit/", console.AuditEventListApi.as_view(), name="park-audit"),
+]

@@ -14,7 +14,8 @@ class Command(BaseCommand):
     help = (
         "Serve the Stripe fake on 127.0.0.1 (test mode): ParkSuite's Stripe endpoints, hosted checkout, "
         "portal and invoice pages, signed webhooks to --webhook-url. Registers a price for every Plan and "
-        "writes the made-up price ids into Plan.stripe_price_* fields that are empty."
+        "writes the made-up price ids into Plan.stripe_price_* fields that are empty; registers the coupon "
+        "of every coupon-mode park sponsorship (20 percent off)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,8 +33,10 @@ class Command(BaseCommand):
         fake.webhook_target = options["webhook_url"] or None
         base_url = fake.start(host=options["host"], port=options["port"])
         prices = fake.plans_sync(fill_empty=not options["no_plan_prices"])
+        coupons = fake.coupons_sync()
         self.stdout.write(
-            f"Stripe fake (test mode) on {base_url}: {sum(len(p) for p in prices.values())} plan prices; "
+            f"Stripe fake (test mode) on {base_url}: {sum(len(p) for p in prices.values())} plan prices, "
+            f"{len(coupons)} park coupons; "
             f"webhooks to {options['webhook_url'] or 'nowhere (kept only)'}"
         )
         try:
