@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ZERO = Decimal("0.00")
 
@@ -156,7 +157,7 @@ class Lead(models.Model):
     """Someone who might buy. A lead without an owner is in the public pool (公海)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("lead status", "Open")
         CONVERTED = "converted", _("Converted")
         DISQUALIFIED = "disqualified", _("Disqualified")
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
@@ -42,7 +42,7 @@ SHARING_CHOICES = [
     ("not_shared", gettext_lazy("Does not share activity figures")),
 ]
 SORT_CHOICES = [
-    ("name", gettext_lazy("Name")),
+    ("name", pgettext_lazy("park", "Name")),
     ("-joined", gettext_lazy("Newest members first")),
     ("joined", gettext_lazy("Oldest members first")),
     ("-activity", gettext_lazy("Most recent activity first")),

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from apps.audit.models import AuditEvent
@@ -217,9 +218,10 @@ def firm_export(request: HttpRequest) -> HttpResponse:
     firms = console.console_firm_list(park=park, filters=filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    header = [_("Firm"), _("Address"), _("Status"), _("Industry"), _("Plan"), _("Subscription status")]
+    header = [pgettext("park", "Firm"), _("Address"), _("Status"), _("Industry"), _("Plan"), _("Subscription status")]
     header += [_("Sponsored by the park"), _("Seats paid for"), _("Activity figures"), _("Users")]
-    header += [_("Users active in 30 days"), _("Modules in use"), _("Last activity"), _("Joined the park")]
+    header += [_("Users active in 30 days"), _("Modules in use"), pgettext("park", "Last activity")]
+    header += [_("Joined the park")]
     writer.writerow(header)
     count = 0
     for firm in firms.iterator(chunk_size=500):
