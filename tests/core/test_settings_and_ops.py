@@ -79,6 +79,12 @@ def test_seed_demo_is_idempotent_and_creates_the_tianfu_park(capsys: pytest.Capt
         assert Lead.objects.filter(owner__isnull=True).count() == 2
         assert Opportunity.objects.filter(stage__kind="won").count() == 1
     assert output.count("CRM demo data") == 1
+    # The firms came in through the park's invitations; the park has its content, once.
+    assert park.invitations.filter(status="accepted").count() == 3
+    assert park.services.count() == 4
+    assert park.notices.filter(published_at__isnull=False).count() == 3
+    assert park.firms.filter(directory_profile__is_published=True).count() == 2
+    assert output.count("Park content:") == 1
 
 
 @pytest.mark.django_db

@@ -1,14 +1,20 @@
-"""Demo data: the Tianfu Software Park, its administrator and three firms. Idempotent."""
+"""Demo data: the Tianfu Software Park, its administrator, three firms that joined it through the
+park's invitations, and the park's content (services, notices, directory profiles). Idempotent."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.http import HttpRequest
+from django.test import RequestFactory
 
 from apps.accounts.models import User
+from apps.parks.demo import seed_demo_park
 from apps.parks.models import Park
+from apps.parks.onboarding import park_invitation_create
 from tenants.models import Firm
 from tenants.services import SignupInput, firm_provision, signup_create
 
@@ -37,9 +43,19 @@ class Command(BaseCommand):
             park.admins.add(admin)
 
         lines = [f"Park: {park.name} / {park.name_en}", f"  park admin  {PARK_ADMIN_EMAIL} / {DEMO_PASSWORD}"]
+        lines.append("  park console: /park/ on the public site (the admin sets up a second factor first)")
         for name, slug, owner, email, language in DEMO_FIRMS:
             firm = Firm.objects.filter(slug=slug).first()
             if firm is None:
+                # The way a park brings its firms in: an invitation, and a sign-up through its link.
+                _invitation, token = park_invitation_create(
+                    request=_as(admin),
+                    park=park,
+                    email=email,
+                    firm_name=name,
+                    contact_name=owner,
+                    base_url=_public_url(),
+                )
                 signup = signup_create(
                     SignupInput(
                         firm_name=name,
@@ -48,8 +64,8 @@ class Command(BaseCommand):
                         email=email,
                         password=DEMO_PASSWORD,
                         language=language,
-                        park_id=park.pk,
-                    )
+                    ),
+                    invitation_token=token,
                 )
                 firm = signup.firm
             if firm.status == Firm.Status.PROVISIONING:
@@ -71,4 +87,20 @@ class Command(BaseCommand):
                     "  Supply chain demo data: two warehouses, products, an order received and billed, a backorder"
                 )
             lines.append(f"  owner       {email} / {DEMO_PASSWORD}")
+        with transaction.atomic():
+            added = seed_demo_park(park=park, admin=admin)
+        if added:
+            lines.append("Park content: " + ", ".join(added))
         self.stdout.write("\n".join(lines))
+
+
+def _public_url() -> str:
+    port = f":{settings.PARKSUITE_URL_PORT}" if settings.PARKSUITE_URL_PORT else ""
+    return f"{settings.PARKSUITE_URL_SCHEME}://{settings.PARKSUITE_DOMAIN}{port}"
+
+
+def _as(user: User) -> HttpRequest:
+    """A request made by ``user`` (the park's services record who acted, and from where)."""
+    request = RequestFactory().post("/park/onboarding/")
+    request.user = user
+    return request
