@@ -8,6 +8,7 @@ their session); a firm, notice, service or request of another park is "not found
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -41,14 +42,27 @@ def parks_of(user: Any) -> QuerySet[Park]:
     return Park.objects.filter(admins=user).order_by("name")
 
 
+def _park_id(value: object) -> int | None:
+    text = str(value or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
 def current_park(request: HttpRequest) -> Park | None:
-    """The park the admin acts for: ``?park=<id>`` (remembered), else the remembered one, else
-    their first park. None when they administer none (or ask for a park that is not theirs)."""
+    """The park the admin acts for, or None (no park, or a park that is not theirs).
+
+    A console form carries the park it was shown for (``park`` field, see console_base): its
+    POST acts for that park, whatever another tab switched to since. Otherwise ``?park=<id>``
+    (the switcher; remembered), else the remembered park, else their first park.
+    """
     parks = parks_of(request.user)
+    if request.method == "POST" and "park" in request.POST:
+        posted = _park_id(request.POST.get("park"))
+        return parks.filter(pk=posted).first() if posted is not None else None
     asked = request.GET.get("park")
     if asked:
-        park = parks.filter(pk=int(asked)).first() if asked.isdigit() and len(asked) < 19 else None
-        if park is not None:
+        asked_id = _park_id(asked)
+        park = parks.filter(pk=asked_id).first() if asked_id is not None else None
+        if park is not None and request.method == "GET":
             request.session[SESSION_KEY] = park.pk
         return park
     remembered = request.session.get(SESSION_KEY)

@@ -95,6 +95,13 @@ def _has_field(model: type, name: str) -> bool:
 def firm_activity_store(*, firm_id: int, figures: ActivityFigures | None) -> FirmActivity:
     """Write a firm's figures in the public schema; ``None``: the firm does not share them, so
     the row keeps no figures at all."""
+    from tenants.models import Firm
+
+    # Re-read under a lock: if the firm turned sharing off while its figures were counted, the
+    # figures are dropped rather than stored.
+    sharing = Firm.objects.select_for_update().filter(pk=firm_id).values_list("share_activity", flat=True).first()
+    if not sharing:
+        figures = None
     shared = figures is not None
     figures = figures or ActivityFigures()
     activity, _created = FirmActivity.objects.update_or_create(

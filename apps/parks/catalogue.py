@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound, ValidationFailed
+from tenants.models import Firm
 
 from .models import Park, ParkService, ServiceRequest, ServiceRequestMessage
 from .notices import actor_label, clean_search, firm_park_required, object_id, park_action_record
@@ -375,6 +376,8 @@ def service_request_create(*, firm: Any, actor: Any, service_id: Any, subject: s
         errors["details"] = [_("A message is at most 5,000 characters.")]
     if errors or service is None:
         raise ValidationFailed(_("The request could not be sent: check the fields marked."), fields=errors)
+    # One request at a time per firm (the firm's row locked): the count cannot be raced past.
+    Firm.objects.select_for_update().filter(pk=firm.pk).first()
     open_now = ServiceRequest.objects.filter(
         firm_id=firm.pk, park=park, status__in=[Status.SUBMITTED, Status.ACCEPTED]
     ).count()

@@ -301,6 +301,9 @@ def firm_block_create(
         other_id = received.sender_id
     else:
         other_id = directory_profile_get(firm=firm, profile_id=int(profile_id or 0)).firm_id
+    # The lock the blocked firm's sends take: a request of theirs cannot slip in after the block.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, other_id])
     block, created = FirmBlock.objects.get_or_create(blocker_id=firm.pk, blocked_id=other_id)
     if created:
         ignored = CollaborationRequest.objects.filter(

@@ -282,9 +282,9 @@ def directory_profile_list(
 
     profiles = _visible(firm)
     industry = (industry or "").strip().upper()
-    if industry:
+    if industry in INDUSTRY_CODES:  # anything else (a stray byte, an old code) filters nothing
         profiles = profiles.filter(industry=industry)
-    capability = " ".join((capability or "").split())[:MAX_CAPABILITY_LENGTH]
+    capability = " ".join((capability or "").replace("\x00", "").split())[:MAX_CAPABILITY_LENGTH]
     if capability:
         profiles = profiles.filter(capabilities__contains=[capability])
     query = search.query_for(q or "")

@@ -217,7 +217,7 @@ def test_a_firm_without_a_park_is_told_why_there_is_no_directory(owner_a_client:
 
     assert page.status_code == 200
     assert "Your firm is not in an industrial park" in page.content.decode()
-    assert api.status_code == 409
+    assert api.status_code == 404
     assert api.json()["code"] == "no_park"
 
 

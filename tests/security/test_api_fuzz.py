@@ -187,7 +187,7 @@ def test_every_api_operation_answers_without_server_errors_and_as_documented(fir
                     _fuzz(operation, mode, examples, call, path_parameters)
                 except Unsatisfiable:
                     continue  # nothing in this operation can be made invalid (no body, no query)
-                except Exception as failure:  # a check failed (FailureGroup), or the request raised
+                except (Exception, BaseExceptionGroup) as failure:  # a check failed (FailureGroup), or it raised
                     detail = "\n".join(server_errors[-1:])
                     failures.append(f"{label} [{mode.value}]\n{failure}\n{detail}")
                     break

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import Pagination, acting_user
-from core.errors import Conflict, NotFound
+from core.errors import NotFound
 
 from .. import collaboration, directory
 from ..industries import INDUSTRY_CODES
@@ -159,7 +159,8 @@ class DirectorySearchApi(APIView):
         acting_user(request)
         firm = _firm(request)
         if directory.firm_park_id(firm) is None:
-            raise Conflict(
+            # Like the notices: no park, no directory to find (a read answers 404, not 409).
+            raise NotFound(
                 _("Your firm is not in an industrial park: there is no directory to search."), code="no_park"
             )
         params = request.query_params
