@@ -379,3 +379,10 @@ def console_firm_events(*, park: Park, firm_id: int, limit: int = 20) -> list[Au
         Q(object_type="tenants.firm", object_id=str(firm_id)) | Q(changes__firm_id=firm_id)
     )
     return list(events[:limit])
+
+
+def sponsored_firms(*, park: Park) -> list[Any]:
+    """The firms the park sponsors now, with plan, seats and monthly cost (billing's public mirror)."""
+    from apps.billing.interface import park_sponsored_firms
+
+    return sorted(park_sponsored_firms(park_id=park.pk), key=lambda info: info.firm_name)

@@ -144,6 +144,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "module_bars": bars(figures.module_adoption, scale=figures.firms_sharing),
         "growth": columns(figures.growth),
         "sponsored": columns(figures.sponsored.by_month) if any(f.value for f in figures.sponsored.by_month) else None,
+        "sponsored_firms": console.sponsored_firms(park=park),
     }
     return render(request, "parks/console/dashboard.html", context)
 

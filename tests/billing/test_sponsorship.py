@@ -715,3 +715,31 @@ def test_an_operator_starting_and_ending_a_sponsorship_in_the_admin_applies_it(
     # then it ends for the firm, and an ended sponsorship cannot be switched on again
     assert mirror(firm_a).sponsored_by_id is None
     assert "is_active" in model_admin.get_readonly_fields(request, sponsorship)
+
+
+# --- the park console ----------------------------------------------------------------------
+
+
+def test_the_park_console_lists_the_sponsored_firms_and_what_they_cost(
+    stripe_settings: StripeFake, firm_a: Firm, firm_b: Firm, park: Park
+) -> None:
+    from tests.parks.conftest import park_admin_client
+
+    # given a park paying for 5 seats of Business per firm, with firm A in it and firm B outside
+    sponsor(park, seats=5)
+    subscription_set(firm_a, plan="trial", status="trialing")
+    move(firm_a, park)
+    admin = User.objects.create_user("admin@sponsor.example", "Park-Admin-Pass-2026", role="park_admin", language="en")
+    park.admins.add(admin)
+    monthly = Plan.objects.get(code="business").price_month * 5
+
+    # when its administrator opens the console
+    page = park_admin_client(admin).get("/park/").content.decode()
+
+    # then the sponsored firms are listed with how, plan, seats and monthly cost
+    table = page[page.index('id="sponsored-firm-table"') :]
+    assert firm_a.name in table
+    assert firm_b.name not in table
+    assert "The park is billed" in table
+    assert f"{monthly:,.2f} CNY" in table
+    assert 'id="sponsored-firms">1<' in page
