@@ -84,8 +84,10 @@ def test_no_console_route_shows_or_changes_park_a_data_to_park_b_admin(firm_a: F
     )
     park_b.admins.add(admin_b)
     ids = park_a_data(park_a, firm_a, firm_b)
-    swept = [route for route in console_routes() if route not in EXCLUDED]
+    every = console_routes()
+    swept = [route for route in every if route not in EXCLUDED]
     assert len(swept) > 30
+    print(f"park console sweep: {len(swept)} of {len(every)} console routes, excluded: {EXCLUDED}")  # noqa: T201
     assert uncovered(swept, ids) == []
     before = park_tables()
     client: Client = park_admin_client(admin_b)
