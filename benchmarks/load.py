@@ -192,9 +192,58 @@ def provision_firms(n_firms: int) -> list[FirmData]:
                 )
             )
         print(f"firm {slug} ({firm.schema_name}) ready", flush=True)
+    park_content(n_firms)
     # Back to the production pool size; the top-up jobs the claims queued then find it full.
     call_command("pool_top_up", size=3, verbosity=0)
     return firms
+
+
+DIRECTORY_TERMS = ["电子", "精密加工", "软件", "物流", "ISO", "储能", "负载测试"]
+PROFILE_LINES = [
+    ("C", "精密机械加工与电子元器件装配", ["精密加工", "SMT 贴片", "ISO 9001"]),
+    ("I", "企业软件开发与系统集成", ["软件开发", "系统集成"]),
+    ("G", "园区物流与仓储配送", ["物流", "仓储"]),
+    ("D", "分布式光伏与储能", ["储能", "光伏"]),
+]
+
+
+def park_content(n_firms: int) -> None:
+    """Every load firm is in one park with a published directory profile; the park has notices."""
+    from django.utils import timezone
+
+    from apps.accounts.models import User
+    from apps.parks import directory, notices
+    from apps.parks.models import Notice, Park
+    from tenants.models import Firm
+
+    park = Park.objects.create(name="负载测试园区 Load Park")
+    admin = User.objects.create_user("admin@load-park.example", PASSWORD, role="park_admin")
+    park.admins.add(admin)
+    Firm.objects.filter(slug__startswith="load-").update(park=park, park_joined_at=timezone.now())
+
+    class Owner:
+        is_authenticated = True
+        can_manage_users = True
+        pk = None
+        email = "owner@load.example"
+
+    for f, firm in enumerate(Firm.objects.filter(park=park).order_by("slug")[:n_firms]):
+        industry, summary, capabilities = PROFILE_LINES[f % len(PROFILE_LINES)]
+        directory.directory_profile_save(
+            firm=firm,
+            actor=Owner(),
+            display_name=firm.name,
+            industry=industry,
+            summary=summary,
+            capabilities=capabilities,
+            contact_person=person_name(f),
+        )
+        directory.directory_profile_publish(firm=firm, actor=Owner())
+    for n in range(5):
+        notice = notices.notice_create(
+            park=park, actor=admin, kind=Notice.Kind.POLICY, title=f"园区政策通知 {n + 1}", body="政策解读。" * 50
+        )
+        notices.notice_publish(park=park, actor=admin, notice_id=notice.pk)
 
 
 # --- the simulated people ----------------------------------------------------------------------
@@ -302,12 +351,21 @@ class Person(threading.Thread):
             ("api: detail", 6),
             ("write: contact create", 3),
             ("write: voucher post", 3),
+            ("page: park directory search", 4),
+            ("page: park notices", 3),
+            ("api: park directory search", 3),
         ]
 
     def plan(self, kind: str) -> tuple[str, str, dict[str, Any] | None]:
         r, f = self.random, self.firm
         if kind == "page: dashboard":
             return "GET", "/", None
+        if kind == "page: park directory search":
+            return "GET", f"/park/directory/?q={quote(r.choice(DIRECTORY_TERMS))}", None
+        if kind == "page: park notices":
+            return "GET", "/park/notices/", None
+        if kind == "api: park directory search":
+            return "GET", f"/api/v1/park/directory/profiles/?q={quote(r.choice(DIRECTORY_TERMS))}", None
         if kind == "page: module home":
             return "GET", r.choice(["/crm/", "/finance/", "/hr/", "/supply-chain/"]), None
         if kind == "page: list":
