@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from core.inputs import clean_search as clean_search
+
 from .models import FirmExport, Invitation, User
-
-
-def clean_search(value: str | None) -> str:
-    """A search term as people type it: trimmed, bounded, without NUL (PostgreSQL rejects it)."""
-    return (value or "").replace("\x00", "").strip()[:100]
 
 
 def user_list(*, search: str = "") -> QuerySet[User]:

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound, ValidationFailed
+from core.inputs import clean_search as clean_search
 
 from . import permissions
 from .charts import rate_label, statement_layout
@@ -35,10 +36,6 @@ from .models import (
 )
 
 PERIOD_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def clean_search(text: str | None) -> str:
-    return (text or "").strip()[:100]
 
 
 def _english() -> bool:

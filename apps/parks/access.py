@@ -8,7 +8,6 @@ their session); a firm, notice, service or request of another park is "not found
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,6 +21,7 @@ from rest_framework.permissions import BasePermission
 
 from apps.audit.services import audit_record
 from core.errors import NotFound
+from core.inputs import parse_id
 
 from .models import Park
 
@@ -42,11 +42,6 @@ def parks_of(user: Any) -> QuerySet[Park]:
     return Park.objects.filter(admins=user).order_by("name")
 
 
-def _park_id(value: object) -> int | None:
-    text = str(value or "")
-    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
-
-
 def current_park(request: HttpRequest) -> Park | None:
     """The park the admin acts for, or None (no park, or a park that is not theirs).
 
@@ -56,11 +51,11 @@ def current_park(request: HttpRequest) -> Park | None:
     """
     parks = parks_of(request.user)
     if request.method == "POST" and "park" in request.POST:
-        posted = _park_id(request.POST.get("park"))
+        posted = parse_id(request.POST.get("park"))
         return parks.filter(pk=posted).first() if posted is not None else None
     asked = request.GET.get("park")
     if asked:
-        asked_id = _park_id(asked)
+        asked_id = parse_id(asked)
         park = parks.filter(pk=asked_id).first() if asked_id is not None else None
         if park is not None and request.method == "GET":
             request.session[SESSION_KEY] = park.pk
@@ -118,7 +113,11 @@ def firm_in_park(park: Park, firm_id: int) -> Any:
     return firm
 
 
-def park_audit(request: HttpRequest | None, *, park: Park, action: str, obj: Any = None, **changes: Any) -> None:
-    """Record a park admin's action (who, when, what) in the platform's audit log."""
-    actor = getattr(request, "user", None) if request is not None else None
+def park_audit(
+    request: HttpRequest | None, *, park: Park, action: str, obj: Any = None, actor: Any = None, **changes: Any
+) -> None:
+    """Record a park admin's action (who, when, what) in the platform's audit log; outside a
+    request (a script, a job) the actor is named directly."""
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
     audit_record(action=f"parks.{action}", actor=actor, request=request, obj=obj, park_id=park.pk, **changes)

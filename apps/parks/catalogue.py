@@ -20,10 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.inputs import clean_search, clean_text, parse_id
 from tenants.models import Firm
 
+from .access import park_audit
 from .models import Park, ParkService, ServiceRequest, ServiceRequestMessage
-from .notices import actor_label, clean_search, firm_park_required, object_id, park_action_record
+from .notices import actor_label, firm_park_required
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 5_000
@@ -78,12 +80,8 @@ def next_statuses(service_request: ServiceRequest) -> tuple[str, ...]:
     return TRANSITIONS.get(service_request.status, ())
 
 
-def _clean_text(value: Any) -> str:
-    return str(value or "").replace("\x00", "").strip()
-
-
 def _message_body(body: Any, *, field: str = "body", required: bool = True) -> str:
-    text = _clean_text(body)
+    text = clean_text(body)
     if required and not text:
         message = _("Write a message.")
         raise ValidationFailed(message, fields={field: [message]})
@@ -98,8 +96,8 @@ def _message_body(body: Any, *, field: str = "body", required: bool = True) -> s
 
 def _service_fields(*, category: str, name: str, description: str) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
-    name = _clean_text(name)
-    description = _clean_text(description)
+    name = clean_text(name)
+    description = clean_text(description)
     if category not in ParkService.Category.values:
         errors["category"] = [_("Choose a category from the list.")]
     if not name:
@@ -126,7 +124,7 @@ def _name_taken_error() -> ValidationFailed:
 
 
 def _service_for_update(park: Park, service_id: Any) -> ParkService:
-    pk = object_id(service_id)
+    pk = parse_id(service_id)
     service = ParkService.objects.select_for_update().filter(pk=pk, park=park).first() if pk else None
     if service is None:
         raise NotFound(_("No such service in this park."))
@@ -152,9 +150,7 @@ def park_service_create(
             service = ParkService.objects.create(park=park, **fields)
     except IntegrityError:  # the same name saved at the same moment
         raise _name_taken_error() from None
-    park_action_record(
-        request=request, actor=actor, park=park, action="service_created", obj=service, name=service.name
-    )
+    park_audit(request=request, actor=actor, park=park, action="service_created", obj=service, name=service.name)
     return service
 
 
@@ -181,9 +177,7 @@ def park_service_update(
             service.save()
     except IntegrityError:
         raise _name_taken_error() from None
-    park_action_record(
-        request=request, actor=actor, park=park, action="service_updated", obj=service, name=service.name
-    )
+    park_audit(request=request, actor=actor, park=park, action="service_updated", obj=service, name=service.name)
     return service
 
 
@@ -198,7 +192,7 @@ def park_service_set_active(
         raise Conflict(message, code="unchanged")
     service.is_active = active
     service.save(update_fields=["is_active"])
-    park_action_record(
+    park_audit(
         request=request,
         actor=actor,
         park=park,
@@ -226,7 +220,7 @@ def park_service_list_for_park(*, park: Park, q: str = "", active: str = "") -> 
 
 
 def park_service_get_for_park(*, park: Park, service_id: Any) -> ParkService:
-    pk = object_id(service_id)
+    pk = parse_id(service_id)
     service = ParkService.objects.filter(pk=pk, park=park).first() if pk else None
     if service is None:
         raise NotFound(_("No such service in this park."))
@@ -245,7 +239,7 @@ def service_request_list_for_park(
         requests = requests.filter(status__in=[Status.SUBMITTED, Status.ACCEPTED])
     elif status in Status.values:
         requests = requests.filter(status=status)
-    service_pk = object_id(service_id) if service_id not in (None, "") else None
+    service_pk = parse_id(service_id) if service_id not in (None, "") else None
     if service_pk is not None:
         requests = requests.filter(service_id=service_pk)
     q = clean_search(q)
@@ -256,7 +250,7 @@ def service_request_list_for_park(
 
 def service_request_get_for_park(*, park: Park, service_request_id: Any) -> ServiceRequest:
     """One request of the park's queue with its history; another park's is not found."""
-    pk = object_id(service_request_id)
+    pk = parse_id(service_request_id)
     found = (
         ServiceRequest.objects.filter(pk=pk, park=park)
         .select_related("service", "firm")
@@ -271,7 +265,7 @@ def service_request_get_for_park(*, park: Park, service_request_id: Any) -> Serv
 
 
 def _request_for_update(park: Park, service_request_id: Any) -> ServiceRequest:
-    pk = object_id(service_request_id)
+    pk = parse_id(service_request_id)
     found = ServiceRequest.objects.select_for_update().filter(pk=pk, park=park).first() if pk else None
     if found is None:
         raise NotFound(_("No such request in this park."))
@@ -310,7 +304,7 @@ def service_request_transition(
     ServiceRequestMessage.objects.create(
         request=found, from_park=True, author=actor_label(actor), body=body, status=status
     )
-    park_action_record(
+    park_audit(
         request=request,
         actor=actor,
         park=park,
@@ -334,7 +328,7 @@ def service_request_reply(
         raise Conflict(_("This request is closed: no more messages can be added."), code="request_closed")
     entry = ServiceRequestMessage.objects.create(request=found, from_park=True, author=actor_label(actor), body=text)
     found.save(update_fields=["updated_at"])
-    park_action_record(
+    park_audit(
         request=request, actor=actor, park=park, action="service_request_message", obj=found, firm_id=found.firm_id
     )
     return entry
@@ -360,16 +354,16 @@ def service_request_create(*, firm: Any, actor: Any, service_id: Any, subject: s
     """A firm asks for one of its park's active services; the details are the first message."""
     park = firm_park_required(firm=firm)
     errors: dict[str, list[str]] = {}
-    pk = object_id(service_id)
+    pk = parse_id(service_id)
     service = ParkService.objects.filter(pk=pk, park=park, is_active=True).first() if pk else None
     if service is None:
         errors["service"] = [_("Choose one of the services your park offers.")]
-    subject = _clean_text(subject)
+    subject = clean_text(subject)
     if not subject:
         errors["subject"] = [_("Say in a few words what you need.")]
     elif len(subject) > SUBJECT_MAX:
         errors["subject"] = [_("The subject is at most 200 characters.")]
-    details_text = _clean_text(details)
+    details_text = clean_text(details)
     if not details_text:
         errors["details"] = [_("Describe what you need, so the park can help.")]
     elif len(details_text) > MESSAGE_MAX:
@@ -410,7 +404,7 @@ def service_request_list_for_firm(*, firm: Any, status: str = "", q: str = "") -
 
 def service_request_get_for_firm(*, firm: Any, service_request_id: Any) -> ServiceRequest:
     """One of the firm's requests with its history; another firm's is not found."""
-    pk = object_id(service_request_id)
+    pk = parse_id(service_request_id)
     found = (
         ServiceRequest.objects.filter(pk=pk, firm_id=firm.pk)
         .select_related("service", "park")
@@ -427,7 +421,7 @@ def service_request_get_for_firm(*, firm: Any, service_request_id: Any) -> Servi
 @transaction.atomic
 def service_request_message_add(*, firm: Any, actor: Any, service_request_id: Any, body: str) -> ServiceRequestMessage:
     """The firm writes to the park about one of its open requests."""
-    pk = object_id(service_request_id)
+    pk = parse_id(service_request_id)
     found = ServiceRequest.objects.select_for_update().filter(pk=pk, firm_id=firm.pk).first() if pk else None
     if found is None:
         raise NotFound(_("No such request."))

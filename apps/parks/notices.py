@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from apps.audit.services import audit_record
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.inputs import clean_search as clean_search
+from core.inputs import parse_id
 from core.uploads import DOCUMENT_KINDS, checked_upload
 
 from .access import park_audit
@@ -36,7 +37,6 @@ from .models import Notice, NoticeRead, Park
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
-SEARCH_MAX = 100
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of the old Office formats
 ATTACHMENT_KINDS: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -72,29 +72,6 @@ def actor_label(actor: Any) -> str:
     email = getattr(actor, "email", "") or ""
     label = f"{name} <{email}>" if name and email else name or email
     return label[:300]
-
-
-def park_action_record(
-    *, request: HttpRequest | None, actor: Any, park: Park, action: str, obj: Any = None, **changes: Any
-) -> None:
-    """Every park admin action goes to the platform's audit log (who, when, what)."""
-    if request is not None:
-        park_audit(request, park=park, action=action, obj=obj, **changes)
-    else:  # called outside a request (a script, a test): the actor is named directly
-        audit_record(action=f"parks.{action}", actor=actor, obj=obj, park_id=park.pk, **changes)
-
-
-def clean_search(text: Any) -> str:
-    return str(text or "").replace("\x00", "").strip()[:SEARCH_MAX]
-
-
-def object_id(value: Any) -> int | None:
-    """A path or query id as an int, or None when it cannot be one (then: not found)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def firm_park(*, firm: Any) -> Park | None:
@@ -204,7 +181,7 @@ def _validated_fields(*, kind: str, title: str, body: str, deadline: Any) -> dic
 
 
 def _notice_for_update(park: Park, notice_id: Any) -> Notice:
-    pk = object_id(notice_id)
+    pk = parse_id(notice_id)
     notice = Notice.objects.select_for_update().filter(pk=pk, park=park).first() if pk else None
     if notice is None:
         raise NotFound(_("No such notice in this park."))
@@ -238,7 +215,7 @@ def notice_create(
             raise
     else:
         notice.save()
-    park_action_record(request=request, actor=actor, park=park, action="notice_created", obj=notice, title=notice.title)
+    park_audit(request=request, actor=actor, park=park, action="notice_created", obj=notice, title=notice.title)
     return notice
 
 
@@ -281,7 +258,7 @@ def notice_update(
         raise
     if old_file and old_file != (notice.attachment.name or ""):
         _drop_file_after_commit(old_file)
-    park_action_record(request=request, actor=actor, park=park, action="notice_updated", obj=notice, title=notice.title)
+    park_audit(request=request, actor=actor, park=park, action="notice_updated", obj=notice, title=notice.title)
     return notice
 
 
@@ -298,9 +275,7 @@ def notice_publish(*, park: Park, actor: Any, notice_id: Any, request: HttpReque
         raise ValidationFailed(message, code="deadline_passed", fields={"deadline": [message]})
     notice.published_at = timezone.now()
     notice.save(update_fields=["published_at", "updated_at"])
-    park_action_record(
-        request=request, actor=actor, park=park, action="notice_published", obj=notice, title=notice.title
-    )
+    park_audit(request=request, actor=actor, park=park, action="notice_published", obj=notice, title=notice.title)
     return notice
 
 
@@ -314,9 +289,7 @@ def notice_withdraw(*, park: Park, actor: Any, notice_id: Any, request: HttpRequ
         raise Conflict(_("This notice is already withdrawn."), code="already_withdrawn")
     notice.withdrawn_at = timezone.now()
     notice.save(update_fields=["withdrawn_at", "updated_at"])
-    park_action_record(
-        request=request, actor=actor, park=park, action="notice_withdrawn", obj=notice, title=notice.title
-    )
+    park_audit(request=request, actor=actor, park=park, action="notice_withdrawn", obj=notice, title=notice.title)
     return notice
 
 
@@ -326,7 +299,7 @@ def notice_delete(*, park: Park, actor: Any, notice_id: Any, request: HttpReques
     notice = _notice_for_update(park, notice_id)
     if notice.published_at is not None:
         raise Conflict(_("A published notice cannot be deleted; withdraw it instead."), code="not_draft")
-    park_action_record(request=request, actor=actor, park=park, action="notice_deleted", obj=notice, title=notice.title)
+    park_audit(request=request, actor=actor, park=park, action="notice_deleted", obj=notice, title=notice.title)
     _drop_file_after_commit(notice.attachment.name or "")
     notice.delete()
 
@@ -357,7 +330,7 @@ def notice_list_for_park(*, park: Park, q: str = "", state: str = "", kind: str 
 
 def notice_get_for_park(*, park: Park, notice_id: Any) -> Notice:
     """One of the park's notices with its read figures; another park's is not found."""
-    pk = object_id(notice_id)
+    pk = parse_id(notice_id)
     notice = notice_list_for_park(park=park).filter(pk=pk).first() if pk else None
     if notice is None:
         raise NotFound(_("No such notice in this park."))
@@ -401,7 +374,7 @@ def _visible_notices(*, park: Park, firm: Any, user_id: Any, q: str = "", kind: 
 
 def notice_get_for_firm(*, firm: Any, user_id: Any, notice_id: Any) -> Notice:
     """A notice the firm may read; another park's, a draft or a withdrawn one is not found."""
-    pk = object_id(notice_id)
+    pk = parse_id(notice_id)
     notice = notice_list_for_firm(firm=firm, user_id=user_id).filter(pk=pk).first() if pk else None
     if notice is None:
         raise NotFound(_("No such notice."))

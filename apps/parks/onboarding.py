@@ -33,6 +33,8 @@ from django_tenants.utils import schema_context
 from apps.audit.services import audit_record
 from apps.billing import interface as billing
 from core.errors import ApplicationError, Conflict, NotAllowed, NotFound, ValidationFailed
+from core.inputs import clean_search as clean_search
+from core.inputs import clean_text
 from tenants.models import Firm, Signup
 
 from .access import park_audit
@@ -44,7 +46,6 @@ logger = logging.getLogger(__name__)
 CSV_MAX_BYTES = 512 * 1024
 CSV_MAX_ROWS = 500
 MESSAGE_MAX = 1000
-SEARCH_MAX = 100
 # Column names people put in the header row (Excel templates are often in Chinese).
 CSV_COLUMNS = {
     "email": "email",
@@ -79,12 +80,7 @@ def _token_hash(token: str) -> str:
 
 
 def _clean(value: str | None, limit: int = 10_000) -> str:
-    """Text as people typed it: trimmed, without NUL (PostgreSQL refuses it)."""
-    return (value or "").replace("\x00", "").strip()[:limit]
-
-
-def clean_search(value: str | None) -> str:
-    return _clean(value, SEARCH_MAX)
+    return clean_text(value, limit)
 
 
 def _actor_label(user: Any) -> str:

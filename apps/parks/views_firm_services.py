@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError, NotFound
 from core.forms import add_service_errors
+from core.inputs import parse_id
 
 from . import catalogue, notices
 from .models import ParkService, ServiceRequest
@@ -71,7 +72,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest) -> HttpResponseBase:
     firm = request.tenant  # type: ignore[attr-defined]
     services = _service_choices(catalogue.service_list_for_firm(firm=firm)[:500])
-    chosen = notices.object_id(request.GET.get("service"))
+    chosen = parse_id(request.GET.get("service"))
     form = ServiceRequestForm(request.POST or None, services=services, initial={"service": chosen if chosen else ""})
     if request.method == "POST" and form.is_valid():
         try:
